@@ -1,0 +1,64 @@
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import computed_field
+
+from datasets.common.config_models import DataVar, FrozenBaseModel
+from datasets.common.region_job import RegionJob, SourceFileCoord
+from datasets.common.storage import (
+    REPLICA_URLS_ENV,
+    STORE_URL_ENV,
+    StoreConfig,
+    default_store_url,
+    parse_store_config,
+)
+from datasets.common.template_config import TemplateConfig
+
+SOURCE_URL_ENV = "REFORMAT_SOURCE_URL"
+
+
+class OperationalConfig(FrozenBaseModel):
+    """How the dataset runs in production: schedules, parallelism and the resources of one pod."""
+
+    update_schedule: str
+    validate_schedule: str
+    timezone: str = "UTC"
+    update_workers: int = 1
+    cpu: str
+    memory: str
+    shared_memory: str | None = None
+    ephemeral_storage: str
+    update_deadline_seconds: int
+    backfill_jobs_per_worker: int = 1
+
+
+class DynamicalDataset[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
+    template_config: TemplateConfig[DV]
+    region_job_class: type[RegionJob[DV, SFC]]
+    operational: OperationalConfig
+    source_base_url: str
+    primary_store_url: str | None = None
+    replica_store_urls: tuple[str, ...] = ()
+
+    @computed_field
+    @property
+    def dataset_id(self) -> str:
+        return self.template_config.dataset_id
+
+    @property
+    def description(self) -> str:
+        return self.template_config.dataset_attributes.description
+
+    def primary_store(self, url: str | None = None) -> StoreConfig:
+        chosen = url or os.environ.get(STORE_URL_ENV) or self.primary_store_url
+        attrs = self.template_config.dataset_attributes
+        return parse_store_config(chosen or default_store_url(attrs.dataset_id, attrs.dataset_version))
+
+    def replica_stores(self, urls: Sequence[str] | None = None) -> list[StoreConfig]:
+        from_env = [u for u in os.environ.get(REPLICA_URLS_ENV, "").split(",") if u]
+        chosen = urls if urls is not None else (from_env or self.replica_store_urls)
+        return [parse_store_config(u) for u in chosen]
+
+    def source_url(self, url: str | None = None) -> str:
+        return (url or os.environ.get(SOURCE_URL_ENV) or self.source_base_url).rstrip("/")

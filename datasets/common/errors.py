@@ -1,0 +1,10 @@
+class SourceNotFoundError(Exception):
+    """The source object does not exist (404, 403-for-missing, zero-byte placeholder, index without data)."""
+
+
+class SourceReadError(Exception):
+    """The source object exists but its content could not be read as requested (truncated, corrupt, wrong field)."""
+
+
+class UserInputError(Exception):
+    """Bad input from a person: reported as one line, exit code 2."""

@@ -1,0 +1,259 @@
+from abc import abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+import zarr
+from zarr.abc.store import Store
+
+from datasets.common.config_models import DataVar, FrozenBaseModel
+from datasets.common.errors import SourceNotFoundError, SourceReadError
+from datasets.common.results import SourceFileStatus, VariableResult, build_variable_result
+from datasets.common.timestamps import timestamp
+from datasets.common.transforms.rounding import round_for_storage
+
+type ProgressCallback = Callable[[str, float], None]
+
+
+def _no_progress(kind: str, amount: float) -> None:
+    pass
+
+
+class SourceFileCoord(FrozenBaseModel):
+    """One source file (or byte-range set) that feeds part of a region."""
+
+    @abstractmethod
+    def get_url(self) -> str: ...
+
+    @abstractmethod
+    def out_loc(self) -> Mapping[str, Any]:
+        """Label-based location of this file's data in the processing region (e.g. init_time, lead_time)."""
+
+
+class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
+    """Processes one append-dim shard (`region`) for a group of variables that share source files."""
+
+    template_ds: xr.Dataset
+    data_vars: tuple[DV, ...]
+    append_dim: str
+    region: slice
+    source_url: str | None = None
+
+    download_parallelism: ClassVar[int] = 8
+    read_parallelism: ClassVar[int] = 2
+
+    @classmethod
+    def source_groups(cls, data_vars: Sequence[DV]) -> Sequence[Sequence[DV]]:
+        return [data_vars]
+
+    def get_processing_region(self) -> slice:
+        return self.region
+
+    @abstractmethod
+    def generate_source_file_coords(
+        self, processing_region_ds: xr.Dataset, data_var_group: Sequence[DV]
+    ) -> Sequence[SFC]: ...
+
+    @abstractmethod
+    def download_file(self, coord: SFC) -> Path: ...
+
+    @abstractmethod
+    def read_data(self, coord: SFC, data_var: DV) -> np.ndarray: ...
+
+    def apply_data_transformations(self, data_array: xr.DataArray, data_var: DV) -> Mapping[str, int]:
+        """Transform the processing-region array in place; return counters worth reporting."""
+        round_for_storage(data_array.values, data_var.internal_attrs)
+        return {}
+
+    @classmethod
+    def update_template_with_results(
+        cls, template_ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
+    ) -> xr.Dataset:
+        """Trim the template's append dim to the last position any variable really wrote."""
+        last = max((r.last_append_dim_value for r in results.values() if r.last_append_dim_value), default=None)
+        if last is None:
+            return template_ds.isel({append_dim: slice(0, 0)})
+        return template_ds.sel({append_dim: slice(None, last)})
+
+    @classmethod
+    def operational_update_jobs(
+        cls,
+        published_ds: xr.Dataset,
+        get_template: Callable[[pd.Timestamp], xr.Dataset],
+        append_dim: str,
+        all_data_vars: Sequence[DV],
+        now: pd.Timestamp,
+        source_url: str | None = None,
+    ) -> tuple[list[Self], xr.Dataset]:
+        """Reprocess the latest published append-dim position and everything after it, up to now."""
+        last_published = timestamp(published_ds[append_dim].values[-1])
+        template_ds = get_template(timestamp(now.floor("s") + pd.Timedelta(seconds=1)))
+        jobs = cls.get_jobs(template_ds, append_dim, all_data_vars, filter_start=last_published, source_url=source_url)
+        return jobs, template_ds
+
+    @classmethod
+    def get_jobs(
+        cls,
+        template_ds: xr.Dataset,
+        append_dim: str,
+        all_data_vars: Sequence[DV],
+        *,
+        filter_start: pd.Timestamp | None = None,
+        filter_end: pd.Timestamp | None = None,
+        filter_contains: Sequence[pd.Timestamp] = (),
+        filter_variable_names: Sequence[str] = (),
+        source_url: str | None = None,
+        worker_index: int = 0,
+        workers_total: int = 1,
+    ) -> list[Self]:
+        """Every job for the template, in a deterministic order, then this worker's contiguous share.
+
+        Filters select whole shards: a shard is kept when it overlaps [filter_start, filter_end) and, if
+        filter_contains is given, holds one of those positions.
+        """
+        assert 0 <= worker_index < workers_total, f"worker_index {worker_index} not in [0, {workers_total})"
+        known = {v.name for v in all_data_vars}
+        unknown = [n for n in filter_variable_names if n not in known]
+        assert not unknown, f"unknown variable names {unknown}"
+        data_vars = [v for v in all_data_vars if not filter_variable_names or v.name in filter_variable_names]
+        shard_size = append_dim_shard_size(template_ds, append_dim, data_vars)
+        append_values = pd.DatetimeIndex(template_ds[append_dim].values)
+        contains = pd.DatetimeIndex(filter_contains)
+        regions = []
+        for start in range(0, len(append_values), shard_size):
+            region = slice(start, min(start + shard_size, len(append_values)))
+            values = append_values[region]
+            if filter_start is not None and values[-1] < filter_start:
+                continue
+            if filter_end is not None and values[0] >= filter_end:
+                continue
+            if len(contains) and not values.isin(contains).any():
+                continue
+            regions.append(region)
+        jobs = [
+            cls(
+                template_ds=template_ds,
+                data_vars=tuple(group),
+                append_dim=append_dim,
+                region=region,
+                source_url=source_url,
+            )
+            for region in regions
+            for group in cls.source_groups(data_vars)
+        ]
+        return worker_share(jobs, worker_index, workers_total)
+
+    @property
+    def key(self) -> str:
+        names = "+".join(v.name for v in self.data_vars)
+        return f"{self.append_dim}-{self.region.start}-{self.region.stop}-{names}"
+
+    def process(self, stores: Sequence[Store], progress: ProgressCallback = _no_progress) -> dict[str, VariableResult]:
+        processing_region = self.get_processing_region()
+        processing_ds = self.template_ds.isel({self.append_dim: processing_region})
+        results: dict[str, VariableResult] = {}
+        for group in self.source_groups(self.data_vars):
+            coords = list(self.generate_source_file_coords(processing_ds, group))
+            downloads = self._download_all(coords, progress)
+            try:
+                for data_var in group:
+                    results[data_var.name] = self._process_variable(
+                        data_var, processing_ds, processing_region, coords, downloads, stores, progress
+                    )
+            finally:
+                for path in downloads.values():
+                    if isinstance(path, Path):
+                        path.unlink(missing_ok=True)
+        return results
+
+    def _download_all(
+        self, coords: Sequence[SFC], progress: ProgressCallback
+    ) -> dict[int, Path | tuple[SourceFileStatus, str]]:
+        def download(coord: SFC) -> Path | tuple[SourceFileStatus, str]:
+            try:
+                return self.download_file(coord)
+            except SourceNotFoundError as e:
+                return (SourceFileStatus.not_found, str(e))
+            except SourceReadError as e:
+                return (SourceFileStatus.read_failed, str(e))
+            finally:
+                progress("source_files", 1)
+
+        with ThreadPoolExecutor(self.download_parallelism) as pool:
+            return dict(enumerate(pool.map(download, coords)))
+
+    def _process_variable(
+        self,
+        data_var: DV,
+        processing_ds: xr.Dataset,
+        processing_region: slice,
+        coords: Sequence[SFC],
+        downloads: Mapping[int, Path | tuple[SourceFileStatus, str]],
+        stores: Sequence[Store],
+        progress: ProgressCallback,
+    ) -> VariableResult:
+        template_var = processing_ds[data_var.name]
+        data_array = xr.DataArray(
+            np.full(template_var.shape, np.nan, dtype=np.float32),
+            coords=template_var.coords,
+            dims=template_var.dims,
+        )
+
+        def read(index: int) -> tuple[SourceFileStatus, str]:
+            download = downloads[index]
+            if not isinstance(download, Path):
+                return download
+            coord = coords[index]
+            try:
+                values = self.read_data(coord, data_var)
+            except SourceReadError as e:
+                return (SourceFileStatus.read_failed, str(e))
+            data_array.loc[dict(coord.out_loc())] = values
+            return (SourceFileStatus.succeeded, "")
+
+        with ThreadPoolExecutor(self.read_parallelism) as pool:
+            statuses = list(pool.map(read, range(len(coords))))
+        counters = self.apply_data_transformations(data_array, data_var)
+
+        offset = self.region.start - processing_region.start
+        out = data_array.isel({self.append_dim: slice(offset, offset + self.region.stop - self.region.start)})
+        write_region(stores, data_var.name, self.region, out.values)
+        progress("bytes_written", out.nbytes)
+        return build_variable_result(
+            data_var.name,
+            self.append_dim,
+            (
+                (coord.get_url(), coord.out_loc(), status, message)
+                for coord, (status, message) in zip(coords, statuses, strict=True)
+            ),
+            counters,
+        )
+
+
+def write_region(stores: Sequence[Store], name: str, region: slice, values: np.ndarray) -> None:
+    for store in stores:
+        array = zarr.open_array(store=store, path=name, mode="r+", zarr_format=3)
+        assert array.shape[1:] == values.shape[1:], f"{name}: region shape {values.shape} does not fit {array.shape}"
+        array[region] = values
+
+
+def append_dim_shard_size(template_ds: xr.Dataset, append_dim: str, data_vars: Sequence[DataVar[Any]]) -> int:
+    sizes = set()
+    for var in data_vars:
+        encoding = template_ds[var.name].encoding
+        shards = encoding.get("shards") or encoding["chunks"]
+        sizes.add(shards[template_ds[var.name].dims.index(append_dim)])
+    assert len(sizes) == 1, f"data variables disagree on the append-dim shard size: {sizes}"
+    return sizes.pop()
+
+
+def worker_share[T](jobs: Sequence[T], worker_index: int, workers_total: int) -> list[T]:
+    """Contiguous, near-equal blocks: concurrent workers start far apart along the append dim."""
+    base, extra = divmod(len(jobs), workers_total)
+    start = worker_index * base + min(worker_index, extra)
+    stop = start + base + (1 if worker_index < extra else 0)
+    return list(jobs[start:stop])

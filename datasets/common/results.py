@@ -1,0 +1,108 @@
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from datasets.common.config_models import FrozenBaseModel
+from datasets.common.timestamps import timestamp
+
+
+class SourceFileStatus(StrEnum):
+    succeeded = "succeeded"
+    not_found = "not_found"
+    read_failed = "read_failed"
+
+
+def to_json_value(value: Any) -> Any:
+    match value:
+        case pd.Timestamp() | datetime() | np.datetime64():
+            return pd.Timestamp(value).isoformat()
+        case pd.Timedelta() | timedelta() | np.timedelta64():
+            return int(pd.Timedelta(value).total_seconds())
+        case np.integer():
+            return int(value)
+        case np.floating():
+            return float(value)
+        case _:
+            return value
+
+
+class VariableResult(FrozenBaseModel):
+    """What happened to one data variable in one or more region jobs. JSON-able and mergeable."""
+
+    name: str
+    succeeded: int = 0
+    not_found: tuple[str, ...] = ()
+    read_failed: tuple[str, ...] = ()
+    # append-dim value (ISO) -> the largest value of each other out_loc dim among succeeded source files
+    coverage: dict[str, dict[str, Any]] = {}
+    counters: dict[str, int] = {}
+
+    @property
+    def last_append_dim_value(self) -> pd.Timestamp | None:
+        return max((timestamp(v) for v in self.coverage), default=None)
+
+    def merge(self, other: "VariableResult") -> "VariableResult":
+        assert self.name == other.name, f"cannot merge results of {self.name} and {other.name}"
+        coverage = {k: dict(v) for k, v in self.coverage.items()}
+        for key, maxima in other.coverage.items():
+            existing = coverage.setdefault(key, {})
+            for dim, value in maxima.items():
+                existing[dim] = value if dim not in existing else max(existing[dim], value)
+        counters = dict(self.counters)
+        for key, count in other.counters.items():
+            counters[key] = counters.get(key, 0) + count
+        return VariableResult(
+            name=self.name,
+            succeeded=self.succeeded + other.succeeded,
+            not_found=self.not_found + other.not_found,
+            read_failed=self.read_failed + other.read_failed,
+            coverage=coverage,
+            counters=counters,
+        )
+
+
+def build_variable_result(
+    name: str,
+    append_dim: str,
+    outcomes: Iterable[tuple[str, Mapping[str, Any], SourceFileStatus, str]],
+    counters: Mapping[str, int],
+) -> VariableResult:
+    succeeded = 0
+    not_found: list[str] = []
+    read_failed: list[str] = []
+    coverage: dict[str, dict[str, Any]] = {}
+    for url, out_loc, status, message in outcomes:
+        match status:
+            case SourceFileStatus.succeeded:
+                succeeded += 1
+                key = to_json_value(timestamp(out_loc[append_dim]))
+                maxima = coverage.setdefault(key, {})
+                for dim, value in out_loc.items():
+                    if dim == append_dim:
+                        continue
+                    json_value = to_json_value(value)
+                    maxima[dim] = json_value if dim not in maxima else max(maxima[dim], json_value)
+            case SourceFileStatus.not_found:
+                not_found.append(url)
+            case SourceFileStatus.read_failed:
+                read_failed.append(f"{url}: {message}")
+    return VariableResult(
+        name=name,
+        succeeded=succeeded,
+        not_found=tuple(not_found),
+        read_failed=tuple(read_failed),
+        coverage=coverage,
+        counters=dict(counters),
+    )
+
+
+def merge_results(results: Iterable[Mapping[str, VariableResult]]) -> dict[str, VariableResult]:
+    merged: dict[str, VariableResult] = {}
+    for result in results:
+        for name, variable_result in result.items():
+            merged[name] = merged[name].merge(variable_result) if name in merged else variable_result
+    return merged

@@ -1,0 +1,19 @@
+from typing import Any
+
+from datasets.common.dynamical_dataset import DynamicalDataset
+from datasets.common.errors import UserInputError
+
+
+def _load() -> list[DynamicalDataset[Any, Any]]:
+    return []
+
+
+DATASETS: list[DynamicalDataset[Any, Any]] = _load()
+
+
+def get_dataset(dataset_id: str) -> DynamicalDataset[Any, Any]:
+    for dataset in DATASETS:
+        if dataset.dataset_id == dataset_id:
+            return dataset
+    known = ", ".join(d.dataset_id for d in DATASETS)
+    raise UserInputError(f"unknown dataset id {dataset_id!r} (known: {known})")

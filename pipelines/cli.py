@@ -1,0 +1,67 @@
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from typer import Abort
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+from datasets.common.dynamical_dataset import DynamicalDataset
+from datasets.common.errors import UserInputError
+from datasets.registry import DATASETS
+from pipelines.dataset_cli import build_dataset_app
+
+
+def build_app(datasets: Sequence[DynamicalDataset[Any, Any]]) -> typer.Typer:
+    app = typer.Typer(
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        help="Reformat weather-model GRIB archives into Zarr v3 datasets in Icechunk.\n\n"
+        "Run `main DATASET-ID --help` for a dataset's commands.",
+    )
+
+    @app.callback()
+    def root() -> None:
+        pass
+
+    @app.command("datasets")
+    def list_datasets() -> None:
+        """List every registered dataset."""
+        table = Table("dataset id", "version", "description")
+        for dataset in datasets:
+            attrs = dataset.template_config.dataset_attributes
+            table.add_row(attrs.dataset_id, attrs.dataset_version, attrs.description)
+        Console().print(table)
+
+    for dataset in datasets:
+        app.add_typer(build_dataset_app(dataset), name=dataset.dataset_id, help=dataset.description)
+    return app
+
+
+app = build_app(DATASETS)
+
+
+def run(typer_app: typer.Typer, args: Sequence[str] | None = None) -> int:
+    try:
+        exit_code = typer_app(args=list(args) if args is not None else None, standalone_mode=False)
+    except NoArgsIsHelpError:
+        return 0
+    except ClickException as e:
+        return _fail(e.format_message().strip().splitlines()[0])
+    except Abort:
+        return _fail("aborted")
+    except UserInputError as e:
+        return _fail(str(e))
+    return exit_code if isinstance(exit_code, int) else 0
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def main() -> None:
+    sys.exit(run(app))

@@ -1,0 +1,58 @@
+from typing import Any
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from datasets.common.dynamical_dataset import DynamicalDataset
+from pipelines.cli_support import StoreOption
+
+console = Console()
+
+
+def build_dataset_app(dataset: DynamicalDataset[Any, Any]) -> typer.Typer:
+    app = typer.Typer(no_args_is_help=True, help=dataset.description, add_completion=False)
+
+    @app.command("update-template")
+    def update_template() -> None:
+        """Render the template config to the checked-in templates/latest.zarr."""
+        path = dataset.template_config.update_template()
+        console.print(f"wrote {path}")
+
+    @app.command()
+    def info(store: StoreOption = None) -> None:
+        """Dims, shapes, variables, chunk and shard sizes, and the store URL."""
+        print_info(dataset, store)
+
+    return app
+
+
+def print_info(dataset: DynamicalDataset[Any, Any], store: str | None) -> None:
+    config = dataset.template_config
+    attrs = config.dataset_attributes
+    template = config.build_template()
+    console.print(f"[bold]{attrs.dataset_id}[/bold] v{attrs.dataset_version}: {attrs.name}")
+    console.print(attrs.description)
+    dims = ", ".join(f"{d}={template.sizes[d]}" for d in config.dims if d != config.append_dim)
+    console.print(
+        f"dims: {', '.join(config.dims)}  ({config.append_dim} from {config.append_dim_start.isoformat()} "
+        f"every {config.append_dim_frequency}; {dims})"
+    )
+    console.print(f"store: {dataset.primary_store(store).url}")
+    console.print(f"source: {dataset.source_url()}")
+    table = Table("variable", "units", "step", "chunks", "chunk MB", "shards", "shard MB")
+    for var in config.data_vars:
+        encoding = var.encoding
+        table.add_row(
+            var.name,
+            var.attrs.units,
+            var.attrs.step_type,
+            str(encoding.chunks),
+            f"{encoding.chunk_bytes() / 1e6:.1f}",
+            str(encoding.shards),
+            f"{encoding.shard_bytes() / 1e6:.1f}",
+        )
+    console.print(table)
+    per_step = sum(np.prod([template.sizes[d] for d in config.dims[1:]]) * 4 for _ in config.data_vars)
+    console.print(f"uncompressed size per {config.append_dim} step: {per_step / 1e9:.2f} GB")
