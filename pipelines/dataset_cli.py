@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from datasets.common.dynamical_dataset import DynamicalDataset
+from pipelines.argo.cli import add_dataset_argo_commands
 from pipelines.cli_support import StoreOption
 
 console = Console()
@@ -25,6 +26,7 @@ def build_dataset_app(dataset: DynamicalDataset[Any, Any]) -> typer.Typer:
         """Dims, shapes, variables, chunk and shard sizes, and the store URL."""
         print_info(dataset, store)
 
+    add_dataset_argo_commands(app, dataset)
     return app
 
 
