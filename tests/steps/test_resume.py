@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+import xarray as xr
 
 from datasets.common.dynamical_dataset import DynamicalDataset
 from tests.support.runs import INITS, assert_same_dataset, load_json, read_main, run_cli
@@ -24,7 +25,7 @@ def step_args(store_url: str, tmp_path: Path, step: str, *extra: str) -> list[st
 
 
 @pytest.fixture
-def reference(synthetic: DynamicalDataset, source: Path, tmp_path: Path) -> object:
+def reference(synthetic: DynamicalDataset, source: Path, tmp_path: Path) -> xr.Dataset:
     url = str(tmp_path / "reference.icechunk")
     result = run_cli(synthetic, ["synthetic-forecast", "backfill-local", END, "--store", url, "--run-id", "ref"])
     assert result.returncode == 0, result.stderr
@@ -34,7 +35,7 @@ def reference(synthetic: DynamicalDataset, source: Path, tmp_path: Path) -> obje
 @pytest.mark.slow
 @pytest.mark.parametrize("kill_at", ["write-after-download", "write-after-job"])
 def test_killed_writer_resumes_without_redoing_finished_jobs(
-    synthetic: DynamicalDataset, reference: object, tmp_path: Path, kill_at: str
+    synthetic: DynamicalDataset, reference: xr.Dataset, tmp_path: Path, kill_at: str
 ) -> None:
     url = str(tmp_path / "s.icechunk")
     assert (
@@ -59,7 +60,7 @@ def test_killed_writer_resumes_without_redoing_finished_jobs(
 @pytest.mark.slow
 @pytest.mark.parametrize("kill_at", ["join-before-publish", "join-after-publish"])
 def test_killed_join_completes_on_rerun(
-    synthetic: DynamicalDataset, reference: object, tmp_path: Path, kill_at: str
+    synthetic: DynamicalDataset, reference: xr.Dataset, tmp_path: Path, kill_at: str
 ) -> None:
     url = str(tmp_path / "s.icechunk")
     assert (

@@ -14,6 +14,8 @@ import icechunk
 
 from pipelines.cli import build_app, run
 from steps import write as write_module
+from steps.context import StepContext
+from steps.write import WriteSummary
 from tests.support.synthetic_dataset import SyntheticRegionJob, synthetic_dataset
 
 
@@ -37,13 +39,21 @@ def _install_kill_point(kill_at: str) -> None:
         case "write-after-job":
             original_write = write_module.write
 
-            def write_then_die_after_first_job(*args: Any, **kwargs: Any) -> Any:
-                return original_write(*args, **kwargs, after_job=lambda key: _die())
+            def write_then_die_after_first_job(
+                context: StepContext, *, run_id: str, worker_index: int, workers_total: int, **kwargs: Any
+            ) -> WriteSummary:
+                return original_write(
+                    context,
+                    run_id=run_id,
+                    worker_index=worker_index,
+                    workers_total=workers_total,
+                    after_job=lambda key: _die(),
+                )
 
-            write_module.write = write_then_die_after_first_job
+            write_module.write = write_then_die_after_first_job  # ty: ignore[invalid-assignment]
             import pipelines.step_cli
 
-            pipelines.step_cli.write = write_then_die_after_first_job
+            pipelines.step_cli.write = write_then_die_after_first_job  # ty: ignore[invalid-assignment]
         case "join-before-publish" | "join-after-publish":
             original_reset = icechunk.Repository.reset_branch
 

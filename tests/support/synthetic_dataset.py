@@ -2,7 +2,7 @@
 
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -198,7 +198,7 @@ class SyntheticRegionJob(RegionJob[SyntheticDataVar, SyntheticSourceFileCoord]):
 
 
 def write_source_archive(
-    root: Path, init_times: Sequence[pd.Timestamp], missing: Sequence[tuple[pd.Timestamp, pd.Timedelta]] = ()
+    root: Path, init_times: Iterable[pd.Timestamp], missing: Sequence[tuple[pd.Timestamp, pd.Timedelta]] = ()
 ) -> None:
     for init_time in init_times:
         for lead_time in LEAD_TIMES:
