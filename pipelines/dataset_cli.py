@@ -9,8 +9,6 @@ from datasets.common.dynamical_dataset import DynamicalDataset
 from pipelines.cli_support import StoreOption
 from pipelines.step_cli import add_step_commands
 
-console = Console()
-
 
 def build_dataset_app(dataset: DynamicalDataset[Any, Any]) -> typer.Typer:
     app = typer.Typer(no_args_is_help=True, help=dataset.description, add_completion=False)
@@ -19,7 +17,7 @@ def build_dataset_app(dataset: DynamicalDataset[Any, Any]) -> typer.Typer:
     def update_template() -> None:
         """Render the template config to the checked-in templates/latest.zarr."""
         path = dataset.template_config.update_template()
-        console.print(f"wrote {path}")
+        Console().print(f"wrote {path}")
 
     @app.command()
     def info(store: StoreOption = None) -> None:
@@ -31,6 +29,7 @@ def build_dataset_app(dataset: DynamicalDataset[Any, Any]) -> typer.Typer:
 
 
 def print_info(dataset: DynamicalDataset[Any, Any], store: str | None) -> None:
+    console = Console()
     config = dataset.template_config
     attrs = config.dataset_attributes
     template = config.build_template()
