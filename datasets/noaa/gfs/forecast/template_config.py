@@ -28,7 +28,7 @@ type UnitConversion = Literal["kelvin_to_celsius"]
 
 EARTH_RADIUS_M = 6_371_229.0
 FORECAST_LENGTH = timedelta("384h")
-TIME_UNITS = "seconds since 1970-01-01 00:00:00"
+TIME_UNITS = "seconds since 1970-01-01"
 NAT_INT64 = int(np.iinfo(np.int64).min)
 
 
