@@ -7,6 +7,7 @@ from rich.table import Table
 
 from datasets.common.dynamical_dataset import DynamicalDataset
 from pipelines.cli_support import StoreOption
+from pipelines.step_cli import add_step_commands
 
 console = Console()
 
@@ -25,6 +26,7 @@ def build_dataset_app(dataset: DynamicalDataset[Any, Any]) -> typer.Typer:
         """Dims, shapes, variables, chunk and shard sizes, and the store URL."""
         print_info(dataset, store)
 
+    add_step_commands(app, dataset)
     return app
 
 
