@@ -120,8 +120,9 @@ def forecast_text(lead: pd.Timedelta, kind: WindowKind | None, reset_hours: int 
 
 
 def select_message(messages: Sequence[IdxMessage], element: str, level: str, forecast: str) -> IdxMessage:
-    matches = [m for m in messages if (m.element, m.level, m.forecast) == (element, level, forecast)]
-    if len(matches) != 1:
-        problem = "no" if not matches else f"{len(matches)}"
-        raise SourceReadError(f"{problem} idx entries for {element}:{level}:{forecast}")
-    return matches[0]
+    """The message with this identity. Identical repeats (GFS writes APCP 0-L twice while the 6 h window
+    still starts at 0) hold the same field, so the first is used."""
+    for message in messages:
+        if (message.element, message.level, message.forecast) == (element, level, forecast):
+            return message
+    raise SourceReadError(f"no idx entry for {element}:{level}:{forecast}")
