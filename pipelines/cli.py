@@ -13,6 +13,7 @@ from datasets.common.errors import UserInputError
 from datasets.registry import DATASETS
 from pipelines.argo.cli import add_argo_commands
 from pipelines.dataset_cli import build_dataset_app
+from steps.errors import OperationFailedError
 
 
 def build_app(datasets: Sequence[DynamicalDataset[Any, Any]]) -> typer.Typer:
@@ -57,6 +58,9 @@ def run(typer_app: typer.Typer, args: Sequence[str] | None = None) -> int:
         return _fail("aborted")
     except UserInputError as e:
         return _fail(str(e))
+    except OperationFailedError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     return exit_code if isinstance(exit_code, int) else 0
 
 

@@ -8,8 +8,7 @@ from rich.table import Table
 from datasets.common.dynamical_dataset import DynamicalDataset
 from pipelines.argo.cli import add_dataset_argo_commands
 from pipelines.cli_support import StoreOption
-
-console = Console()
+from pipelines.step_cli import add_step_commands
 
 
 def build_dataset_app(dataset: DynamicalDataset[Any, Any]) -> typer.Typer:
@@ -19,18 +18,20 @@ def build_dataset_app(dataset: DynamicalDataset[Any, Any]) -> typer.Typer:
     def update_template() -> None:
         """Render the template config to the checked-in templates/latest.zarr."""
         path = dataset.template_config.update_template()
-        console.print(f"wrote {path}")
+        Console().print(f"wrote {path}")
 
     @app.command()
     def info(store: StoreOption = None) -> None:
         """Dims, shapes, variables, chunk and shard sizes, and the store URL."""
         print_info(dataset, store)
 
+    add_step_commands(app, dataset)
     add_dataset_argo_commands(app, dataset)
     return app
 
 
 def print_info(dataset: DynamicalDataset[Any, Any], store: str | None) -> None:
+    console = Console()
     config = dataset.template_config
     attrs = config.dataset_attributes
     template = config.build_template()

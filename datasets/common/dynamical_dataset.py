@@ -1,8 +1,8 @@
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import computed_field
+from pydantic import SkipValidation, computed_field, model_validator
 
 from datasets.common.config_models import DataVar, FrozenBaseModel
 from datasets.common.region_job import RegionJob, SourceFileCoord
@@ -34,12 +34,19 @@ class OperationalConfig(FrozenBaseModel):
 
 
 class DynamicalDataset[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
-    template_config: TemplateConfig[DV]
-    region_job_class: type[RegionJob[DV, SFC]]
+    # Generic parameters are unresolved at runtime, so pydantic's own check would reject subclasses.
+    template_config: Annotated[TemplateConfig[DV], SkipValidation]
+    region_job_class: Annotated[type[RegionJob[DV, SFC]], SkipValidation]
     operational: OperationalConfig
     source_base_url: str
     primary_store_url: str | None = None
     replica_store_urls: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _check_parts(self) -> "DynamicalDataset[DV, SFC]":
+        assert isinstance(self.template_config, TemplateConfig), "template_config must be a TemplateConfig"
+        assert issubclass(self.region_job_class, RegionJob), "region_job_class must be a RegionJob subclass"
+        return self
 
     @computed_field
     @property

@@ -24,7 +24,12 @@ def _no_progress(kind: str, amount: float) -> None:
 
 
 class SourceFileCoord(FrozenBaseModel):
-    """One source file (or byte-range set) that feeds part of a region."""
+    """One source file (or byte-range set) that feeds part of a region.
+
+    After a successful download the job hands `read_data` a copy with `downloaded_path` set.
+    """
+
+    downloaded_path: Path | None = None
 
     @abstractmethod
     def get_url(self) -> str: ...
@@ -207,7 +212,7 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
             download = downloads[index]
             if not isinstance(download, Path):
                 return download
-            coord = coords[index]
+            coord = coords[index].model_copy(update={"downloaded_path": download})
             try:
                 values = self.read_data(coord, data_var)
             except SourceReadError as e:

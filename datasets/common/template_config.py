@@ -91,16 +91,16 @@ class TemplateConfig[DV: DataVar[Any]](FrozenBaseModel):
         ds.attrs = self.dataset_attributes.model_dump(exclude_none=True)
         return ds
 
-    def update_template(self) -> Path:
-        path = self.template_path()
+    def update_template(self, path: Path | None = None) -> Path:
+        path = path or self.template_path()
         if path.exists():
             shutil.rmtree(path)
-        self.build_template().to_zarr(path, mode="w", compute=False, zarr_format=3, consolidated=True)
+        self.build_template().to_zarr(path, mode="w", compute=False, zarr_format=3, consolidated=False)
         sort_zarr_json(path)
         return path
 
     def get_template(self, append_dim_end: pd.Timestamp) -> xr.Dataset:
-        stored = xr.open_zarr(self.template_path(), chunks=None, decode_timedelta=True)
+        stored = xr.open_zarr(self.template_path(), chunks=None, decode_timedelta=True, consolidated=False)
         append_values = self.append_dim_coordinates(append_dim_end)
         fixed_coords = {dim: stored[dim].values for dim in self.dims if dim != self.append_dim}
         ds = xr.Dataset(coords={self.append_dim: append_values, **fixed_coords})

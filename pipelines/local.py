@@ -1,0 +1,158 @@
+import multiprocessing
+import queue
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from datasets.common.dynamical_dataset import DynamicalDataset
+from datasets.common.storage import StoreConfig
+from steps.context import StepContext
+from steps.join import JoinSummary, join
+from steps.plan import plan
+from steps.run_state import Filters, Operation
+from steps.write import WriteSummary, write
+
+console = Console(stderr=True)
+
+
+def run_local(
+    context: StepContext,
+    *,
+    operation: Operation,
+    run_id: str,
+    append_dim_end: pd.Timestamp | None = None,
+    filters: Filters | None = None,
+    workers: int = 1,
+    overwrite_chunks: bool = False,
+    overwrite_metadata: bool = False,
+    now: pd.Timestamp | None = None,
+    show_progress: bool = True,
+) -> JoinSummary:
+    """plan → write xN (worker processes) → join, on this machine.
+
+    Workers only write chunks and leave forked sessions in the run state; plan and join are the only
+    commits, made here, one at a time — so a local-filesystem repository never sees concurrent commits.
+    """
+    record = plan(
+        context,
+        operation=operation,
+        run_id=run_id,
+        append_dim_end=append_dim_end,
+        filters=filters or Filters(),
+        workers_total=workers,
+        overwrite_chunks=overwrite_chunks,
+        overwrite_metadata=overwrite_metadata,
+        now=now,
+    )
+    with Progress(
+        TextColumn("{task.description:<14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[extra]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not show_progress,
+    ) as progress:
+        regions = progress.add_task("regions", total=len(record.job_keys), extra="")
+        files = progress.add_task("source files", total=None, extra="")
+        written = progress.add_task("written", total=None, extra="")
+        counts = {"source_files": 0.0, "bytes_written": 0.0}
+
+        def on_event(kind: str, amount: float) -> None:
+            if kind == "regions":
+                progress.advance(regions, amount)
+                return
+            counts[kind] = counts.get(kind, 0.0) + amount
+            progress.update(files, completed=counts["source_files"])
+            progress.update(written, extra=f"{counts['bytes_written'] / 1e6:,.1f} MB")
+
+        summaries = _run_writers(context, run_id, record.workers_total, on_event)
+        progress.update(written, extra=f"{counts['bytes_written'] / 1e6:,.1f} MB")
+    summary = join(context, run_id=run_id)
+    if show_progress:
+        print_summary(summary, summaries)
+    return summary
+
+
+def _run_writers(context: StepContext, run_id: str, workers_total: int, on_event: Any) -> list[WriteSummary]:
+    if workers_total == 1:
+        return [write(context, run_id=run_id, worker_index=0, workers_total=1, progress=on_event)]
+    spawn = multiprocessing.get_context("spawn")
+    with spawn.Manager() as manager:
+        events = manager.Queue()
+        stop = threading.Event()
+        drainer = threading.Thread(target=_drain, args=(events, stop, on_event), daemon=True)
+        drainer.start()
+        try:
+            with ProcessPoolExecutor(max_workers=workers_total, mp_context=spawn) as pool:
+                futures = [
+                    pool.submit(
+                        _write_in_worker,
+                        context.dataset,
+                        context.store,
+                        context.source_url,
+                        run_id,
+                        index,
+                        workers_total,
+                        events,
+                    )
+                    for index in range(workers_total)
+                ]
+                return [future.result() for future in futures]
+        finally:
+            stop.set()
+            drainer.join()
+
+
+def _drain(events: Any, stop: threading.Event, on_event: Any) -> None:
+    while not stop.is_set() or not events.empty():
+        try:
+            kind, amount = events.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        on_event(kind, amount)
+
+
+def _write_in_worker(
+    dataset: DynamicalDataset[Any, Any],
+    store: StoreConfig,
+    source_url: str,
+    run_id: str,
+    worker_index: int,
+    workers_total: int,
+    events: Any,
+) -> WriteSummary:
+    context = StepContext(dataset=dataset, store=store, source_url=source_url)
+
+    def forward(kind: str, amount: float) -> None:
+        events.put((kind, amount))
+
+    return write(context, run_id=run_id, worker_index=worker_index, workers_total=workers_total, progress=forward)
+
+
+def print_summary(summary: JoinSummary, writes: list[WriteSummary]) -> None:
+    table = Table("variable", "source files ok", "not found", "read failed", "last written", title=summary.message)
+    for name, result in sorted(summary.variables.items()):
+        last = result.last_append_dim_value
+        table.add_row(
+            name,
+            str(result.succeeded),
+            str(len(result.not_found)),
+            str(len(result.read_failed)),
+            last.isoformat() if last is not None else "-",
+        )
+    console.print(table)
+    skipped = sum(w.jobs_skipped for w in writes)
+    if skipped:
+        console.print(f"resumed: {skipped} jobs already done were skipped")
+    failures = [url for r in summary.variables.values() for url in (*r.not_found, *r.read_failed)]
+    for failure in sorted(set(failures))[:20]:
+        console.print(f"  [yellow]missing/failed[/yellow] {failure}")
+    if len(set(failures)) > 20:
+        console.print(f"  … and {len(set(failures)) - 20} more")

@@ -1,0 +1,161 @@
+import pickle
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from datasets.common.config_models import FrozenBaseModel
+from datasets.common.results import VariableResult, merge_results
+from steps.context import StepContext, planned_jobs, planned_template
+from steps.errors import ConcurrentPublishError, RunStateError, SourceUnavailableError
+from steps.metadata import check_no_shrink, open_published, write_metadata
+from steps.plan import PLAN
+from steps.run_state import PlanRecord, RunState
+from steps.write import JobResult, job_fork_name, job_result_name
+
+JOIN = "join.json"
+PUBLISHED = "published.json"
+
+
+class PublishRecord(FrozenBaseModel):
+    snapshot: str | None
+    message: str
+
+
+class JoinSummary(FrozenBaseModel):
+    run_id: str
+    operation: str
+    published: bool
+    snapshot: str | None
+    message: str
+    append_dim_extent: int
+    variables: dict[str, VariableResult]
+
+
+def join(context: StepContext, *, run_id: str) -> JoinSummary:
+    """Merge the workers' sessions, write final metadata, publish atomically to main, clean up.
+
+    Safe to re-run after a crash at any point: each stage is recorded before the next begins.
+    """
+    state = context.run_state(run_id)
+    if state.exists(JOIN):
+        return state.read_model(JOIN, JoinSummary)
+    if not state.exists(PLAN):
+        raise RunStateError(f"run {run_id!r} has no plan at {context.store.url}")
+    record = state.read_model(PLAN, PlanRecord)
+    results = merge_results(_job_results(state, record))
+    repo = context.repository()
+
+    if state.exists(PUBLISHED):
+        outcome = state.read_model(PUBLISHED, PublishRecord)
+    else:
+        outcome = _merge_and_publish(context, state, record, results)
+        state.write_model(PUBLISHED, outcome)
+
+    if record.temp_branch in repo.list_branches():
+        repo.delete_branch(record.temp_branch)
+    state.delete([name for name in state.names("jobs/") if name.endswith(".fork")])
+
+    final = open_published(repo.readonly_session("main").store)
+    summary = JoinSummary(
+        run_id=run_id,
+        operation=record.operation,
+        published=outcome.snapshot is not None,
+        snapshot=outcome.snapshot,
+        message=outcome.message,
+        append_dim_extent=0 if final is None else final.sizes[context.append_dim],
+        variables=results,
+    )
+    state.write_model(JOIN, summary)
+    return summary
+
+
+def _job_results(state: RunState, record: PlanRecord) -> list[dict[str, VariableResult]]:
+    missing = [key for key in record.job_keys if not state.exists(job_result_name(key))]
+    if missing:
+        raise RunStateError(
+            f"{len(missing)} of {len(record.job_keys)} jobs of run {record.run_id!r} have no result "
+            f"(first: {missing[0]}): re-run their write workers, then join"
+        )
+    return [state.read_model(job_result_name(key), JobResult).variables for key in record.job_keys]
+
+
+def _merge_and_publish(
+    context: StepContext, state: RunState, record: PlanRecord, results: dict[str, VariableResult]
+) -> PublishRecord:
+    repo = context.repository()
+    published = open_published(repo.readonly_session(snapshot_id=record.base_snapshot).store)
+    tip = repo.lookup_branch(record.temp_branch)
+    if tip == record.plan_snapshot:
+        if record.operation == "update" and not any(r.succeeded for r in results.values()):
+            failed = sum(len(r.not_found) + len(r.read_failed) for r in results.values())
+            raise SourceUnavailableError(
+                f"no source file could be read ({failed} failed): the source may be down; nothing was published"
+            )
+        final = final_template(context, record, results, published)
+        check_no_shrink(published, final, context.append_dim)
+        if (
+            record.operation == "update"
+            and published is not None
+            and _same_extent_and_coords(published, final, context.append_dim)
+        ):
+            return PublishRecord(snapshot=None, message="nothing new in the source: nothing published")
+        session = repo.writable_session(record.temp_branch)
+        session.merge(*(pickle.loads(state.read_bytes(job_fork_name(key))) for key in record.job_keys))
+        write_metadata(final, session.store)
+        joined = session.commit(
+            f"{record.operation} {record.run_id}", metadata={"run_id": record.run_id, "stage": "joined"}
+        )
+    else:
+        joined = tip
+        info = next(iter(repo.ancestry(snapshot_id=joined)))
+        assert info.metadata.get("stage") == "joined", f"temp branch of {record.run_id!r} moved unexpectedly"
+
+    current = repo.lookup_branch("main")
+    if current == record.base_snapshot:
+        repo.reset_branch("main", joined, from_snapshot_id=record.base_snapshot)
+    elif current != joined:
+        raise ConcurrentPublishError(
+            f"main moved since run {record.run_id!r} was planned (another run published first); "
+            "nothing was published: plan and run this operation again"
+        )
+    return PublishRecord(snapshot=joined, message=f"published {record.operation} {record.run_id}")
+
+
+def final_template(
+    context: StepContext, record: PlanRecord, results: dict[str, VariableResult], published: xr.Dataset | None
+) -> xr.Dataset:
+    append_dim = context.append_dim
+    template = planned_template(context, record)
+    region_job_class = context.dataset.region_job_class
+    with_results = region_job_class.update_template_with_results(template, results, append_dim)
+    final = with_results if record.operation == "update" else template
+
+    processed = np.zeros(final.sizes[append_dim], dtype=bool)
+    for job in planned_jobs(context, record):
+        processed[job.region.start : min(job.region.stop, final.sizes[append_dim])] = True
+    for name in _append_dim_coords(final, append_dim):
+        values = final[name].values.copy()
+        if record.operation == "backfill" and name in with_results.coords:
+            overlap = min(with_results.sizes[append_dim], len(values))
+            values[:overlap][processed[:overlap]] = with_results[name].values[:overlap][processed[:overlap]]
+        if published is not None and name in published.coords:
+            overlap = min(published.sizes[append_dim], len(values))
+            keep = ~processed[:overlap]
+            values[:overlap][keep] = published[name].values[:overlap][keep]
+        final[name] = final[name].copy(data=values)
+    return final
+
+
+def _append_dim_coords(ds: xr.Dataset, append_dim: str) -> list[Any]:
+    return [name for name in ds.coords if name != append_dim and append_dim in ds[name].dims]
+
+
+def _same_extent_and_coords(published: xr.Dataset, final: xr.Dataset, append_dim: str) -> bool:
+    if published.sizes[append_dim] != final.sizes[append_dim]:
+        return False
+    return all(
+        np.array_equal(published[name].values, final[name].values, equal_nan=True)
+        for name in _append_dim_coords(final, append_dim)
+        if name in published.coords
+    )

@@ -1,0 +1,88 @@
+import pickle
+from collections.abc import Callable
+from typing import Any
+
+from datasets.common.config_models import FrozenBaseModel
+from datasets.common.region_job import ProgressCallback
+from datasets.common.results import VariableResult, merge_results
+from steps.context import StepContext, planned_jobs
+from steps.errors import RunStateError
+from steps.plan import PLAN
+from steps.run_state import PlanRecord
+
+JOBS_PREFIX = "jobs/"
+
+
+class JobResult(FrozenBaseModel):
+    key: str
+    variables: dict[str, VariableResult]
+
+
+class WriteSummary(FrozenBaseModel):
+    run_id: str
+    worker_index: int
+    workers_total: int
+    jobs_processed: int
+    jobs_skipped: int
+    variables: dict[str, VariableResult]
+
+
+def job_result_name(key: str) -> str:
+    return f"{JOBS_PREFIX}{key}.json"
+
+
+def job_fork_name(key: str) -> str:
+    return f"{JOBS_PREFIX}{key}.fork"
+
+
+def _no_progress(kind: str, amount: float) -> None:
+    pass
+
+
+def write(
+    context: StepContext,
+    *,
+    run_id: str,
+    worker_index: int,
+    workers_total: int,
+    progress: ProgressCallback = _no_progress,
+    after_job: Callable[[str], Any] = lambda key: None,
+) -> WriteSummary:
+    """Process this worker's share of the plan's jobs; each job's shards land in its own forked session.
+
+    A job whose result is already recorded is skipped, so a retried worker resumes where it stopped.
+    """
+    state = context.run_state(run_id)
+    if not state.exists(PLAN):
+        raise RunStateError(f"run {run_id!r} has no plan at {context.store.url}: run `step plan` first")
+    record = state.read_model(PLAN, PlanRecord)
+    repo = context.repository()
+    session = repo.writable_session(record.temp_branch)
+    if session.snapshot_id != record.plan_snapshot:
+        raise RunStateError(f"run {run_id!r} was already joined: its temp branch moved past the plan")
+
+    processed = skipped = 0
+    results: list[dict[str, VariableResult]] = []
+    for job in planned_jobs(context, record, worker_index, workers_total):
+        if state.exists(job_result_name(job.key)):
+            results.append(state.read_model(job_result_name(job.key), JobResult).variables)
+            skipped += 1
+            progress("regions", 1)
+            continue
+        fork = session.fork()
+        variables = job.process([fork.store], progress)
+        state.write_bytes(job_fork_name(job.key), pickle.dumps(fork))
+        state.write_model(job_result_name(job.key), JobResult(key=job.key, variables=variables))
+        results.append(variables)
+        processed += 1
+        progress("regions", 1)
+        after_job(job.key)
+
+    return WriteSummary(
+        run_id=run_id,
+        worker_index=worker_index,
+        workers_total=workers_total,
+        jobs_processed=processed,
+        jobs_skipped=skipped,
+        variables=merge_results(results),
+    )
