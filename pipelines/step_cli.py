@@ -131,22 +131,42 @@ def add_step_commands(app: typer.Typer, dataset: DynamicalDataset[Any, Any]) -> 
         run_id: Annotated[str, typer.Option("--run-id")],
         output: OutputOption,
         append_dim_end: Annotated[
-            pd.Timestamp | None, typer.Option("--append-dim-end", parser=parse_timestamp, help="Backfill end.")
+            pd.Timestamp | None,
+            typer.Option(
+                "--append-dim-end", parser=parse_timestamp, envvar="REFORMAT_APPEND_DIM_END", help="Backfill end."
+            ),
         ] = None,
-        filter_start: StartOption = None,
-        filter_end: FilterEndOption = None,
-        filter_contains: ContainsOption = None,
-        filter_variable_names: VariablesOption = None,
+        filter_start: Annotated[
+            pd.Timestamp | None,
+            typer.Option("--filter-start", parser=parse_timestamp, envvar="REFORMAT_FILTER_START"),
+        ] = None,
+        filter_end: Annotated[
+            pd.Timestamp | None,
+            typer.Option("--filter-end", parser=parse_timestamp, envvar="REFORMAT_FILTER_END"),
+        ] = None,
+        filter_contains: Annotated[
+            list[pd.Timestamp] | None,
+            typer.Option(
+                "--filter-contains", parser=parse_timestamp, envvar="REFORMAT_FILTER_CONTAINS", help="Space-separated."
+            ),
+        ] = None,
+        filter_variable_names: Annotated[
+            list[str] | None,
+            typer.Option("--filter-variable-names", envvar="REFORMAT_FILTER_VARIABLE_NAMES", help="Space-separated."),
+        ] = None,
         workers_total: Annotated[int, typer.Option("--workers-total", min=1)] = 1,
-        overwrite_chunks: bool = False,
-        overwrite_metadata: bool = False,
+        overwrite_chunks: Annotated[bool, typer.Option(envvar="REFORMAT_OVERWRITE_CHUNKS")] = False,
+        overwrite_metadata: Annotated[bool, typer.Option(envvar="REFORMAT_OVERWRITE_METADATA")] = False,
         worker_indices_output: Annotated[
             Path | None, typer.Option("--worker-indices-output", help="Also write the worker index list here.")
         ] = None,
         store: StoreOption = None,
         source_url: SourceUrlOption = None,
     ) -> None:
-        """Compute the jobs and prepare the run's temp branch; write the fan-out list."""
+        """Compute the jobs and prepare the run's temp branch; write the fan-out list.
+
+        Optional settings may also come from REFORMAT_* environment variables (empty = not set): Argo pods
+        pass them that way because a container's argument list cannot leave out an unset flag."""
         if operation not in ("backfill", "update"):
             raise UserInputError(f"unknown operation {operation!r}: use backfill or update")
         checked: Operation = "backfill" if operation == "backfill" else "update"

@@ -1,7 +1,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from hera.workflows import Container, EmptyDirVolume, Env, Parameter, Resources, RetryStrategy, SecretEnv
+from hera.workflows import Container, EmptyDirVolume, Env, Parameter, RetryStrategy, SecretEnv
 from hera.workflows import models as m
 
 from datasets.common.dynamical_dataset import SOURCE_URL_ENV, DynamicalDataset
@@ -115,7 +115,7 @@ class StepContainers:
                 "duration={{workflow.duration}}s",
             ],
             security_context=container_security_context(),
-            resources=Resources(cpu_request="50m", memory_request="32Mi"),
+            resources=m.ResourceRequirements(requests={"cpu": m.Quantity("50m"), "memory": m.Quantity("32Mi")}),
             active_deadline_seconds=300,
         )
 
@@ -149,10 +149,12 @@ class StepContainers:
             inputs=list(inputs) or None,
             outputs=list(outputs) or None,
             env=[*self._environment(), *(Env(name=k, value=v) for k, v in (env or {}).items())],
-            resources=Resources(
-                cpu_request=operational.cpu,
-                memory_request=operational.memory,
-                ephemeral_request=operational.ephemeral_storage,
+            resources=m.ResourceRequirements(
+                requests={
+                    "cpu": m.Quantity(operational.cpu),
+                    "memory": m.Quantity(operational.memory),
+                    "ephemeral-storage": m.Quantity(operational.ephemeral_storage),
+                }
             ),
             volumes=volumes,
             security_context=container_security_context(),

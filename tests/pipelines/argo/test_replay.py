@@ -1,0 +1,146 @@
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from datasets.common.dynamical_dataset import DynamicalDataset
+from pipelines.argo.backfill import BackfillRequest, backfill_workflow
+from pipelines.argo.render import dataset_manifests, to_yaml
+from pipelines.argo.settings import STORAGE_SECRET, ArgoSettings
+from tests.support.argo_replay import ArgoReplay, Result
+from tests.support.runs import INITS, assert_same_dataset, read_main, run_cli
+from tests.support.synthetic_dataset import FREQUENCY
+
+END = INITS[-1] + FREQUENCY
+SECRET_KEY = "replay-secret-access-key"
+
+type KillAt = Callable[[str, int], str]
+
+
+def replay_backfill(
+    synthetic: DynamicalDataset, store_url: str, moto_endpoint: str, scratch: Path, kill_at: KillAt
+) -> Result:
+    """Render the manifests to YAML text, read them back, and replay a backfill Workflow against them."""
+    template_text = to_yaml(dataset_manifests(synthetic, ArgoSettings())["workflow-template.yaml"])
+    request = BackfillRequest(append_dim_end=END, workers=2, store_url=store_url)
+    workflow_text = yaml.safe_dump(backfill_workflow(synthetic, request).to_dict())
+    template_dir = synthetic.template_config.template_path().parent
+
+    def main_command(label: str, attempt: int) -> list[str]:
+        cli = [sys.executable, "-m", "tests.support.synthetic_cli", str(template_dir), synthetic.source_base_url]
+        return [*cli, kill_at(label, attempt), "--"]
+
+    replay = ArgoReplay(
+        [yaml.safe_load(template_text)],
+        secrets={
+            STORAGE_SECRET: {
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+                "AWS_ENDPOINT_URL": moto_endpoint,
+                "AWS_REGION": "us-east-1",
+            }
+        },
+        main_command=main_command,
+        scratch=scratch,
+    )
+    return replay.run(yaml.safe_load(workflow_text))
+
+
+def attempts(result: Result) -> list[tuple[str, int, int]]:
+    return sorted((pod.label, pod.attempt, pod.returncode) for pod in result.pods)
+
+
+def never(label: str, attempt: int) -> str:
+    return "none"
+
+
+@pytest.mark.slow
+def test_replayed_backfill_matches_backfill_local_even_when_a_write_pod_is_killed(
+    synthetic: DynamicalDataset, source: Path, s3_bucket: str, moto_endpoint: str, tmp_path: Path
+) -> None:
+    replayed_url = f"s3://{s3_bucket}/replayed.icechunk"
+    result = replay_backfill(synthetic, replayed_url, moto_endpoint, tmp_path / "pods", never)
+    assert result.status == "Succeeded", [p.stderr for p in result.pods if p.returncode]
+    assert attempts(result) == [
+        ("exit-handler", 0, 0),
+        ("pipeline.join", 0, 0),
+        ("pipeline.plan", 0, 0),
+        ("pipeline.write(0)", 0, 0),
+        ("pipeline.write(1)", 0, 0),
+    ]
+    assert result.outputs["pipeline.plan"]["worker-indices"] == "[0, 1]"
+    assert "status=Succeeded" in result.pods[-1].stdout
+
+    killed_url = f"s3://{s3_bucket}/killed.icechunk"
+
+    def kill_first_write_once(label: str, attempt: int) -> str:
+        return "write-after-job" if label == "pipeline.write(0)" and attempt == 0 else "none"
+
+    killed = replay_backfill(synthetic, killed_url, moto_endpoint, tmp_path / "killed-pods", kill_first_write_once)
+    assert killed.status == "Succeeded", [p.stderr for p in killed.pods if p.returncode]
+    write_zero = [p for p in killed.pods if p.label == "pipeline.write(0)"]
+    assert [(p.attempt, p.returncode) for p in write_zero] == [(0, -9), (1, 0)]
+    assert write_zero[1].backoff_seconds == 30
+
+    local_url = f"s3://{s3_bucket}/local.icechunk"
+    local = run_cli(
+        synthetic,
+        ["synthetic-forecast", "backfill-local", END.isoformat(), "--workers", "2", "--store", local_url],
+    )
+    assert local.returncode == 0, local.stderr
+    expected = read_main(local_url)
+    assert expected.sizes["init_time"] == len(INITS)
+    assert_same_dataset(read_main(replayed_url), expected)
+    assert_same_dataset(read_main(killed_url), expected)
+
+
+@pytest.mark.slow
+def test_a_write_that_keeps_failing_fails_the_workflow_without_publishing(
+    synthetic: DynamicalDataset, source: Path, s3_bucket: str, moto_endpoint: str, tmp_path: Path
+) -> None:
+    def always_kill_second_writer(label: str, attempt: int) -> str:
+        return "write-after-download" if label == "pipeline.write(1)" else "none"
+
+    url = f"s3://{s3_bucket}/failed.icechunk"
+    result = replay_backfill(synthetic, url, moto_endpoint, tmp_path / "pods", always_kill_second_writer)
+    assert result.status == "Failed"
+    labels = [p.label for p in result.pods]
+    assert labels.count("pipeline.write(1)") == 4  # the first attempt and retryStrategy.limit = 3 retries
+    assert "pipeline.join" not in labels
+    assert "status=Failed" in result.pods[-1].stdout
+    backoffs = [p.backoff_seconds for p in result.pods if p.label == "pipeline.write(1)"]
+    assert backoffs == [0, 30, 60, 120]
+
+
+def test_every_replayed_pod_is_hardened_and_gets_credentials_only_from_the_secret(
+    synthetic: DynamicalDataset, tmp_path: Path
+) -> None:
+    text = to_yaml(dataset_manifests(synthetic, ArgoSettings())["workflow-template.yaml"])
+    assert SECRET_KEY not in text
+    replay = ArgoReplay(
+        [yaml.safe_load(text)],
+        secrets={STORAGE_SECRET: {"AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": SECRET_KEY}},
+        main_command=lambda label, attempt: ["true"],
+        scratch=tmp_path,
+    )
+    request = BackfillRequest(append_dim_end=END, workers=1)
+    workflow = yaml.safe_load(yaml.safe_dump(backfill_workflow(synthetic, request).to_dict()))
+    result = replay.run(workflow)
+    assert result.status == "Failed"  # `true` writes no plan output: the DAG stops after plan
+    assert {p.label for p in result.pods} == {"pipeline.plan", "exit-handler"}
+    for pod in result.pods:
+        assert pod.pod_security_context["runAsNonRoot"] is True
+        assert pod.container_security_context == {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "privileged": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+        }
+    plan = next(p for p in result.pods if p.label == "pipeline.plan")
+    assert plan.env["AWS_SECRET_ACCESS_KEY"] == SECRET_KEY
+    assert "AWS_ENDPOINT_URL" not in plan.env  # optional key, absent from the secret
+    assert set(plan.volume_mounts) == {"/tmp"} | ({"/dev/shm"} if synthetic.operational.shared_memory else set())
+    assert plan.env["TMPDIR"].startswith(str(tmp_path))
