@@ -8,6 +8,7 @@ from hera.workflows import models as m
 
 from datasets.common.dynamical_dataset import DynamicalDataset
 from pipelines.argo.containers import PLAN_INPUTS, StepContainers, pod_security_context, workflow_ref
+from pipelines.argo.cron import validation_gaps
 from pipelines.argo.settings import DATASET_LABEL, OPERATION_LABEL, ArgoSettings, Param
 
 GENERATED_HEADER = (
@@ -132,6 +133,7 @@ def update_cron(dataset: DynamicalDataset[Any, Any]) -> CronWorkflow:
         dataset,
         "update",
         dataset.operational.update_schedule,
+        active_deadline_seconds=dataset.operational.update_deadline_seconds,
         arguments=[
             Parameter(name=Param.operation, value="update"),
             Parameter(name=Param.workers, value=str(dataset.operational.update_workers)),
@@ -143,7 +145,24 @@ def validate_cron(dataset: DynamicalDataset[Any, Any]) -> CronWorkflow:
     return _cron(dataset, "validate", dataset.operational.validate_schedule, entrypoint="validate")
 
 
+def check_schedules(dataset: DynamicalDataset[Any, Any]) -> None:
+    operational = dataset.operational
+    late = validation_gaps(
+        operational.update_schedule,
+        operational.validate_schedule,
+        operational.timezone,
+        operational.update_deadline_seconds,
+    )
+    if late:
+        raise ValueError(
+            f"{dataset.dataset_id}: validation ({operational.validate_schedule!r}) would start before the update "
+            f"fired at {late[0]:%a %H:%M} ({operational.update_schedule!r}) reaches its "
+            f"{operational.update_deadline_seconds} s deadline"
+        )
+
+
 def dataset_manifests(dataset: DynamicalDataset[Any, Any], settings: ArgoSettings) -> dict[str, Manifest]:
+    check_schedules(dataset)
     return {
         "workflow-template.yaml": workflow_template(dataset, settings).to_dict(),
         "update-cron-workflow.yaml": update_cron(dataset).to_dict(),

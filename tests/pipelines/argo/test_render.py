@@ -1,0 +1,250 @@
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+
+from datasets.common.dynamical_dataset import DynamicalDataset
+from pipelines.argo.backfill import BackfillRequest, backfill_workflow
+from pipelines.argo.lint import lint
+from pipelines.argo.render import check_schedules, render_all, to_yaml, write_manifests
+from pipelines.argo.settings import IMAGE_NAME, IMAGE_TAG, WORKER_INDICES_OUTPUT, ArgoSettings, Param
+from tests.pipelines.argo.conftest import leaf
+from tests.support.argo_schema import schema_errors
+
+
+def full_backfill(dataset: DynamicalDataset) -> dict[str, Any]:
+    request = BackfillRequest(
+        append_dim_end=pd.Timestamp("2024-01-03"),
+        filter_start=pd.Timestamp("2024-01-01T06:00"),
+        filter_end=pd.Timestamp("2024-01-02"),
+        filter_contains=(pd.Timestamp("2024-01-01T12:00"),),
+        filter_variable_names=("temperature_2m",),
+        workers=4,
+        parallelism=2,
+        image="registry.example/reformatters:test",
+        overwrite_chunks=True,
+        overwrite_metadata=True,
+        run_id="backfill-1",
+        store_url="s3://bucket/store.icechunk",
+        source_url="https://mirror.example/gfs",
+    )
+    return backfill_workflow(dataset, request).to_dict()
+
+
+def test_every_manifest_validates_strictly_against_argo_schema_and_crds(
+    dataset: DynamicalDataset, manifests: dict[str, dict[str, Any]]
+) -> None:
+    for manifest in [*manifests.values(), full_backfill(dataset)]:
+        assert schema_errors(manifest) == []
+
+
+def test_manifests_and_a_backfill_pass_the_offline_lint(
+    dataset: DynamicalDataset, manifests: dict[str, dict[str, Any]]
+) -> None:
+    assert lint([*manifests.values(), full_backfill(dataset)]) == []
+
+
+def test_dag_is_plan_then_a_fan_out_over_worker_indices_then_join(template: dict[str, Any]) -> None:
+    dag = leaf(template, template["spec"]["entrypoint"])["dag"]
+    tasks = {t["name"]: t for t in dag["tasks"]}
+    assert list(tasks) == ["plan", "write", "join"]
+    assert "depends" not in tasks["plan"]
+    assert tasks["write"]["depends"] == "plan"
+    assert tasks["write"]["withParam"] == "{{tasks.plan.outputs.parameters.worker-indices}}"
+    assert {"name": "worker-index", "value": "{{item}}"} in tasks["write"]["arguments"]["parameters"]
+    assert tasks["join"]["depends"] == "write.Succeeded"
+    assert "failFast" not in dag
+    plan = leaf(template, "plan")
+    outputs = {p["name"]: p["valueFrom"]["path"] for p in plan["outputs"]["parameters"]}
+    assert outputs["worker-indices"] == WORKER_INDICES_OUTPUT
+    command = plan["container"]["command"]
+    assert command[command.index("--worker-indices-output") + 1] == WORKER_INDICES_OUTPUT
+
+
+def test_step_commands_follow_the_step_cli_contract(dataset: DynamicalDataset, template: dict[str, Any]) -> None:
+    commands = {name: leaf(template, name)["container"]["command"] for name in ("plan", "write", "join", "validate")}
+    assert commands["plan"][:4] == ["main", dataset.dataset_id, "step", "plan"]
+    assert commands["plan"][-4:-2] == ["--output", "/tmp/outputs/plan.json"]
+    assert commands["write"][:4] == ["main", dataset.dataset_id, "step", "write"]
+    for flag, value in [
+        ("--run-id", "{{inputs.parameters.run-id}}"),
+        ("--worker-index", "{{inputs.parameters.worker-index}}"),
+        ("--workers-total", "{{inputs.parameters.workers}}"),
+    ]:
+        assert commands["write"][commands["write"].index(flag) + 1] == value
+    assert commands["join"][:6] == [
+        "main",
+        dataset.dataset_id,
+        "step",
+        "join",
+        "--run-id",
+        "{{inputs.parameters.run-id}}",
+    ]
+    assert commands["validate"][:3] == ["main", dataset.dataset_id, "validate"]
+
+
+def test_leaf_steps_retry_with_exponential_backoff_within_a_deadline(template: dict[str, Any]) -> None:
+    for name in ("plan", "write", "join", "validate"):
+        step = leaf(template, name)
+        retry = step["retryStrategy"]
+        assert retry["limit"] >= 1
+        assert retry["retryPolicy"] == "Always"
+        assert retry["backoff"]["factor"] >= 2
+        assert retry["backoff"]["duration"] == "30s"
+        assert step["activeDeadlineSeconds"]
+    assert leaf(template, "write")["activeDeadlineSeconds"] == "{{inputs.parameters.write-deadline-seconds}}"
+    assert "activeDeadlineSeconds" not in leaf(template, "pipeline")
+
+
+def test_resources_and_volumes_come_from_the_operational_config(
+    dataset: DynamicalDataset, template: dict[str, Any], tmp_path: Path
+) -> None:
+    operational = dataset.operational
+    write = leaf(template, "write")
+    assert write["container"]["resources"]["requests"] == {
+        "cpu": operational.cpu,
+        "memory": operational.memory,
+        "ephemeral-storage": operational.ephemeral_storage,
+    }
+    volumes = {v["name"]: v["emptyDir"] for v in write["volumes"]}
+    assert volumes == {
+        "scratch": {"sizeLimit": operational.ephemeral_storage},
+        "shm": {"medium": "Memory", "sizeLimit": "512Mi"},
+    }
+    mounts = {m["name"]: m["mountPath"] for m in write["container"]["volumeMounts"]}
+    assert mounts == {"scratch": "/tmp", "shm": "/dev/shm"}
+    without_shm = dataset.model_copy(update={"operational": operational.model_copy(update={"shared_memory": None})})
+    files = render_all([without_shm], ArgoSettings())
+    write = leaf(files[f"{dataset.dataset_id}/workflow-template.yaml"], "write")
+    assert [v["name"] for v in write["volumes"]] == ["scratch"]
+
+
+def test_every_pod_is_non_root_without_privileges_on_a_read_only_root(template: dict[str, Any]) -> None:
+    assert template["spec"]["securityContext"] == {
+        "fsGroup": 1000,
+        "runAsGroup": 1000,
+        "runAsNonRoot": True,
+        "runAsUser": 1000,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    containers = [t for t in template["spec"]["templates"] if "container" in t]
+    assert {t["name"] for t in containers} == {"plan", "write", "join", "validate", "exit-handler"}
+    for step in containers:
+        assert step["container"]["securityContext"] == {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "privileged": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+        }
+
+
+def test_no_secret_value_reaches_a_manifest(dataset: DynamicalDataset, monkeypatch: pytest.MonkeyPatch) -> None:
+    secrets = {
+        "AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEYID0001",
+        "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "AWS_SESSION_TOKEN": "session-token-example-value",
+        "ARGO_TOKEN": "argo-token-example-value",
+    }
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    files = render_all([dataset], ArgoSettings(storage_secret="store-creds"))
+    text = "".join(to_yaml(m) for m in [*files.values(), full_backfill(dataset)])
+    for value in secrets.values():
+        assert value not in text
+    for step in files[f"{dataset.dataset_id}/workflow-template.yaml"]["spec"]["templates"]:
+        for variable in (step.get("container") or {}).get("env", []):
+            if variable["name"].startswith("AWS_"):
+                assert set(variable) == {"name", "valueFrom"}
+                assert variable["valueFrom"]["secretKeyRef"]["name"] == "store-creds"
+            else:
+                assert "secret" not in variable["name"].lower()
+                assert "token" not in variable["name"].lower()
+
+
+def test_parameters_labels_and_housekeeping(dataset: DynamicalDataset, template: dict[str, Any]) -> None:
+    spec = template["spec"]
+    parameters = {p["name"]: p for p in spec["arguments"]["parameters"]}
+    assert list(parameters) == [str(p) for p in Param]
+    assert parameters["run-id"]["value"] == "{{workflow.name}}"
+    assert parameters["operation"]["enum"] == ["backfill", "update"]
+    assert parameters["workers"]["value"] == str(dataset.operational.update_workers)
+    assert parameters["source-url"]["value"] == dataset.source_base_url
+    labels = {"app.kubernetes.io/name": "reformatters", "reformatters/dataset": dataset.dataset_id}
+    assert template["metadata"]["labels"] == labels
+    assert spec["workflowMetadata"]["labels"] == labels
+    assert spec["podMetadata"]["labels"] == labels
+    assert spec["podGC"] == {"strategy": "OnPodSuccess"}
+    assert spec["ttlStrategy"]["secondsAfterSuccess"] > 0
+    assert spec["ttlStrategy"]["secondsAfterFailure"] > 0
+    assert leaf(template, "join")["synchronization"] == {"mutexes": [{"name": f"{dataset.dataset_id}-publish"}]}
+    assert spec["onExit"] == "exit-handler"
+    assert "status={{workflow.status}}" in leaf(template, "exit-handler")["container"]["command"]
+
+
+def test_cron_workflows_reference_the_template(dataset: DynamicalDataset, manifests: dict[str, dict[str, Any]]) -> None:
+    operational = dataset.operational
+    for operation, schedule in (("update", operational.update_schedule), ("validate", operational.validate_schedule)):
+        cron = manifests[f"{operation}-cron-workflow.yaml"]
+        spec = cron["spec"]
+        assert cron["metadata"]["name"] == f"{dataset.dataset_id}-{operation}"
+        assert cron["metadata"]["labels"]["reformatters/operation"] == operation
+        assert spec["schedules"] == [schedule]
+        assert spec["timezone"] == operational.timezone
+        assert spec["concurrencyPolicy"] == "Forbid"
+        assert spec["suspend"] is False
+        assert spec["startingDeadlineSeconds"] > 0
+        assert spec["successfulJobsHistoryLimit"] > 0
+        assert spec["failedJobsHistoryLimit"] > 0
+        assert spec["workflowSpec"]["workflowTemplateRef"] == {"name": dataset.dataset_id}
+        assert "templates" not in spec["workflowSpec"]
+    update = manifests["update-cron-workflow.yaml"]["spec"]["workflowSpec"]
+    assert {"name": "operation", "value": "update"} in update["arguments"]["parameters"]
+    assert update["activeDeadlineSeconds"] == operational.update_deadline_seconds
+    assert manifests["validate-cron-workflow.yaml"]["spec"]["workflowSpec"]["entrypoint"] == "validate"
+
+
+def test_validation_scheduled_before_the_update_deadline_is_refused(dataset: DynamicalDataset) -> None:
+    check_schedules(dataset)
+    early = dataset.operational.model_copy(update={"validate_schedule": "5 */6 * * *"})
+    with pytest.raises(ValueError, match="validation"):
+        check_schedules(dataset.model_copy(update={"operational": early}))
+
+
+def test_write_manifests_replaces_stale_files_and_keeps_others(dataset: DynamicalDataset, tmp_path: Path) -> None:
+    out = tmp_path / "argo"
+    (out / "retired-dataset").mkdir(parents=True)
+    (out / "retired-dataset" / "workflow-template.yaml").write_text("stale")
+    (out / "notes.md").write_text("kept")
+    written, stale = write_manifests([dataset], out, ArgoSettings())
+    assert [p.relative_to(out).as_posix() for p in stale] == ["retired-dataset/workflow-template.yaml"]
+    assert not (out / "retired-dataset").exists()
+    assert (out / "notes.md").read_text() == "kept"
+    assert sorted(p.relative_to(out).as_posix() for p in written) == sorted(
+        [
+            "kustomization.yaml",
+            "kustomizeconfig.yaml",
+            f"{dataset.dataset_id}/workflow-template.yaml",
+            f"{dataset.dataset_id}/update-cron-workflow.yaml",
+            f"{dataset.dataset_id}/validate-cron-workflow.yaml",
+        ]
+    )
+    assert write_manifests([dataset], out, ArgoSettings())[1] == []
+    kustomization = yaml.safe_load((out / "kustomization.yaml").read_text())
+    assert kustomization["images"] == [{"name": IMAGE_NAME, "newTag": IMAGE_TAG}]
+
+
+def test_kustomize_renders_every_pod_with_the_tagged_image(dataset: DynamicalDataset, tmp_path: Path) -> None:
+    kubectl = shutil.which("kubectl")
+    assert kubectl, "kubectl is required (the CI script installs it)"
+    write_manifests([dataset], tmp_path, ArgoSettings())
+    rendered = subprocess.run([kubectl, "kustomize", str(tmp_path)], capture_output=True, text=True, check=True)
+    documents = list(yaml.safe_load_all(rendered.stdout))
+    assert sorted(d["kind"] for d in documents) == ["CronWorkflow", "CronWorkflow", "WorkflowTemplate"]
+    (template,) = [d for d in documents if d["kind"] == "WorkflowTemplate"]
+    images = {t["container"]["image"] for t in template["spec"]["templates"] if "container" in t}
+    assert images == {f"{IMAGE_NAME}:{IMAGE_TAG}"}
