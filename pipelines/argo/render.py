@@ -9,6 +9,7 @@ from hera.workflows import models as m
 from datasets.common.dynamical_dataset import DynamicalDataset
 from pipelines.argo.containers import PLAN_INPUTS, StepContainers, pod_security_context, workflow_ref
 from pipelines.argo.cron import validation_gaps
+from pipelines.argo.lint import lint
 from pipelines.argo.settings import DATASET_LABEL, OPERATION_LABEL, ArgoSettings, Param
 
 GENERATED_HEADER = (
@@ -194,6 +195,9 @@ def render_all(datasets: Sequence[DynamicalDataset[Any, Any]], settings: ArgoSet
     for dataset in sorted(datasets, key=lambda d: d.dataset_id):
         for name, manifest in dataset_manifests(dataset, settings).items():
             files[f"{dataset.dataset_id}/{name}"] = manifest
+    problems = lint(list(files.values()))
+    if problems:
+        raise ValueError("generated manifests fail the lint:\n" + "\n".join(problems))
     resources = list(files)
     files["kustomizeconfig.yaml"] = KUSTOMIZE_CONFIG
     files["kustomization.yaml"] = kustomization(resources, settings)
