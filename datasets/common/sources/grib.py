@@ -166,7 +166,8 @@ def _identity_problems(handle: Any, field: ExpectedField) -> list[str]:
         if expected is not None and (actual := eccodes.codes_get_string(handle, key)) != expected:
             problems.append(f"{key} {actual!r} != expected {expected!r}")
     if field.ensemble_member is not None:
-        member = _get_long(handle, "perturbationNumber", "number")
+        keys = [k for k in ("perturbationNumber", "number") if eccodes.codes_is_defined(handle, k)]
+        member = _get_long(handle, *keys) if keys else None
         if member != field.ensemble_member:
             problems.append(f"ensemble member {member} != expected {field.ensemble_member}")
     return problems
