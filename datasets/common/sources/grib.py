@@ -2,6 +2,7 @@
 
 import struct
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import eccodes
@@ -108,6 +109,24 @@ def iter_messages(data: bytes) -> Iterator[bytes]:
             )
         yield message
         position = data.find(b"GRIB", position + length)
+
+
+def read_message(path: Path, index: int) -> bytes:
+    """The `index`-th (0-based) GRIB message of a file of back-to-back messages, read without scanning data."""
+    with path.open("rb") as f:
+        position = 0
+        for current in range(index + 1):
+            header = f.read(16)
+            if len(header) < 16 or not header.startswith(b"GRIB"):
+                raise SourceReadError(f"{path.name} has no GRIB message {current} at byte {position}")
+            length = _message_length(header, 0)
+            if current < index:
+                position += length
+                f.seek(position)
+        message = header + f.read(length - 16)
+    if len(message) < length or not message.endswith(END_MARKER):
+        raise SourceReadError(f"{path.name}: message {index} is truncated or corrupt")
+    return message
 
 
 def split_fields(message: bytes) -> list[bytes]:
