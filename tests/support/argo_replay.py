@@ -142,12 +142,14 @@ class ArgoReplay:
         main_command: Callable[[str, int], list[str]],
         scratch: Path,
         backoff_scale: float = 0.0,
+        extra_env: Mapping[str, str] | None = None,
     ) -> None:
         self.templates = {t["metadata"]["name"]: t for t in templates}
         self.secrets = secrets
         self.main_command = main_command
         self.scratch = scratch
         self.backoff_scale = backoff_scale
+        self.extra_env = dict(extra_env or {})
         self._locks: dict[str, threading.Lock] = {}
 
     def run(self, workflow: Manifest) -> Result:
@@ -293,7 +295,7 @@ class _Run:
         command = [*container.get("command", []), *container.get("args", [])]
         if command[0] == "main":
             command = [*self.replay.main_command(label, attempt), *command[1:]]
-        env = {k: os.environ[k] for k in HOST_ENV if k in os.environ}
+        env = {k: os.environ[k] for k in HOST_ENV if k in os.environ} | self.replay.extra_env
         for variable in container.get("env") or []:
             value = self._env_value(variable, label)
             if value is not None:

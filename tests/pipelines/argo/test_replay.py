@@ -1,3 +1,4 @@
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -144,3 +145,62 @@ def test_every_replayed_pod_is_hardened_and_gets_credentials_only_from_the_secre
     assert "AWS_ENDPOINT_URL" not in plan.env  # optional key, absent from the secret
     assert set(plan.volume_mounts) == {"/tmp"} | ({"/dev/shm"} if synthetic.operational.shared_memory else set())
     assert plan.env["TMPDIR"].startswith(str(tmp_path))
+
+
+RECORDING_MAIN = """
+import json, os, sys
+from pathlib import Path
+args = sys.argv[1:]
+env = {k: v for k, v in os.environ.items() if k.startswith("REFORMAT_")}
+with open(os.environ["REPLAY_LOG"], "a") as log:
+    log.write(json.dumps({"args": args, "env": env}) + "\\n")
+def flag(name):
+    return args[args.index(name) + 1] if name in args else None
+for name in ("--output", "--json"):
+    if flag(name):
+        Path(flag(name)).parent.mkdir(parents=True, exist_ok=True)
+        Path(flag(name)).write_text("{}")
+if flag("--worker-indices-output"):
+    Path(flag("--worker-indices-output")).write_text(json.dumps(list(range(int(flag("--workers-total"))))))
+"""
+
+
+def replay_cron(dataset: DynamicalDataset, name: str, tmp_path: Path) -> tuple[Result, list[dict]]:
+    """Replay a CronWorkflow's workflow with a `main` that only records how it was called."""
+    manifests = {k: yaml.safe_load(to_yaml(v)) for k, v in dataset_manifests(dataset, ArgoSettings()).items()}
+    script = tmp_path / "recording_main.py"
+    script.write_text(RECORDING_MAIN)
+    log = tmp_path / "calls.jsonl"
+    replay = ArgoReplay(
+        [manifests["workflow-template.yaml"]],
+        secrets={STORAGE_SECRET: {"AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "key"}},
+        main_command=lambda label, attempt: [sys.executable, str(script)],
+        scratch=tmp_path / "pods",
+        extra_env={"REPLAY_LOG": str(log)},
+    )
+    cron = manifests[name]
+    workflow = {"metadata": {"generateName": f"{cron['metadata']['name']}-"}, "spec": cron["spec"]["workflowSpec"]}
+    result = replay.run(workflow)
+    return result, [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def test_the_update_cron_runs_plan_write_join_as_an_update(dataset: DynamicalDataset, tmp_path: Path) -> None:
+    result, calls = replay_cron(dataset, "update-cron-workflow.yaml", tmp_path)
+    assert result.status == "Succeeded"
+    steps = sorted(
+        (c["args"][2], c["args"][c["args"].index("--worker-index") + 1] if "write" in c["args"] else "") for c in calls
+    )
+    assert steps == [("join", ""), ("plan", ""), ("write", "0"), ("write", "1")]
+    plan = next(c for c in calls if c["args"][2] == "plan")
+    assert plan["args"][plan["args"].index("--operation") + 1] == "update"
+    assert plan["args"][plan["args"].index("--run-id") + 1] == result.name
+    assert plan["env"]["REFORMAT_APPEND_DIM_END"] == ""
+    assert plan["env"]["REFORMAT_OVERWRITE_CHUNKS"] == "false"
+    assert plan["env"]["REFORMAT_SOURCE_URL"] == dataset.source_base_url
+
+
+def test_the_validate_cron_runs_only_validation(dataset: DynamicalDataset, tmp_path: Path) -> None:
+    result, calls = replay_cron(dataset, "validate-cron-workflow.yaml", tmp_path)
+    assert result.status == "Succeeded"
+    assert [c["args"][:2] for c in calls] == [[dataset.dataset_id, "validate"]]
+    assert [p.label for p in result.pods] == ["validate", "exit-handler"]
