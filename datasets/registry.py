@@ -5,7 +5,9 @@ from datasets.common.errors import UserInputError
 
 
 def _load() -> list[DynamicalDataset[Any, Any]]:
-    return []
+    from datasets.noaa.gfs.forecast import noaa_gfs_forecast
+
+    return [noaa_gfs_forecast()]
 
 
 DATASETS: list[DynamicalDataset[Any, Any]] = _load()
