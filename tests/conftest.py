@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from datasets.common.dynamical_dataset import DynamicalDataset
+from tests.support.archive_fixtures import http_archive, moto_endpoint, s3_archive, source_cache  # noqa: F401
 from tests.support.runs import INITS
 from tests.support.synthetic_dataset import synthetic_dataset, write_source_archive
 

@@ -152,7 +152,13 @@ def _summary(error: BaseException) -> str:
     return str(error).split("\n\nDebug source")[0].strip().splitlines()[0]
 
 
-def _call[T](url: str, location: _Location, requests: int, operation: Callable[[ObjectStore, str], T]) -> T:
+def _call[T](
+    url: str,
+    location: _Location,
+    requests: int,
+    operation: Callable[[ObjectStore, str], T],
+    needed_size: int | None = None,
+) -> T:
     if (limiter := _limiter(location.host)) is not None:
         limiter.acquire(requests)
     try:
@@ -165,16 +171,13 @@ def _call[T](url: str, location: _Location, requests: int, operation: Callable[[
         raise SourceUnavailableError(f"{url}: {_summary(e)}") from None
     except BaseError as e:
         message = _summary(e)
-        if _is_range_error(message):
+        if needed_size is not None and ("range" in message.lower() or "416" in message):
             size = object_size(url)
             if size == 0:
                 raise SourceNotFoundError(f"{url}: zero-byte object") from None
-            raise SourceReadError(f"{url}: requested bytes lie beyond the end of the object ({size} bytes)") from None
+            if size < needed_size:
+                raise SourceReadError(f"{url}: needs {needed_size} bytes but the object has {size}") from None
         raise SourceUnavailableError(f"{url}: {message}") from None
-
-
-def _is_range_error(message: str) -> bool:
-    return any(text in message for text in ("416", "Range Not Satisfiable", "InvalidRange", "out of range"))
 
 
 def object_size(url: str) -> int:
@@ -224,6 +227,7 @@ def fetch_ranges(url: str, ranges: Sequence[ByteRange]) -> list[bytes]:
             location,
             requests,
             lambda store, path: obstore.get_ranges(store, path, starts=starts, ends=ends, coalesce=gap),
+            needed_size=max(ends),
         )
         for (i, start, end), chunk in zip(closed, chunks, strict=True):
             if len(chunk) != end - start:
@@ -238,6 +242,7 @@ def fetch_ranges(url: str, ranges: Sequence[ByteRange]) -> list[bytes]:
                 lambda store, path, start=start: bytes(
                     obstore.get(store, path, options={"range": {"offset": start}}).bytes()
                 ),
+                needed_size=start + 1,
             )
     return [results[i] for i in range(len(ranges))]
 

@@ -2,6 +2,7 @@
 
 import struct
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import eccodes
@@ -110,6 +111,24 @@ def iter_messages(data: bytes) -> Iterator[bytes]:
         position = data.find(b"GRIB", position + length)
 
 
+def read_message(path: Path, index: int) -> bytes:
+    """The `index`-th (0-based) GRIB message of a file of back-to-back messages, read without scanning data."""
+    with path.open("rb") as f:
+        position = 0
+        for current in range(index + 1):
+            header = f.read(16)
+            if len(header) < 16 or not header.startswith(b"GRIB"):
+                raise SourceReadError(f"{path.name} has no GRIB message {current} at byte {position}")
+            length = _message_length(header, 0)
+            if current < index:
+                position += length
+                f.seek(position)
+        message = header + f.read(length - 16)
+    if len(message) < length or not message.endswith(END_MARKER):
+        raise SourceReadError(f"{path.name}: message {index} is truncated or corrupt")
+    return message
+
+
 def split_fields(message: bytes) -> list[bytes]:
     """One self-contained message per field of a GRIB2 message that repeats sections 2-7 (e.g. NCEP U+V)."""
     if message[7] != 2:
@@ -166,7 +185,8 @@ def _identity_problems(handle: Any, field: ExpectedField) -> list[str]:
         if expected is not None and (actual := eccodes.codes_get_string(handle, key)) != expected:
             problems.append(f"{key} {actual!r} != expected {expected!r}")
     if field.ensemble_member is not None:
-        member = _get_long(handle, "perturbationNumber", "number")
+        keys = [k for k in ("perturbationNumber", "number") if eccodes.codes_is_defined(handle, k)]
+        member = _get_long(handle, *keys) if keys else None
         if member != field.ensemble_member:
             problems.append(f"ensemble member {member} != expected {field.ensemble_member}")
     return problems

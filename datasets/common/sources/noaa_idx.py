@@ -30,7 +30,7 @@ class IdxMessage(FrozenBaseModel):
 
 
 def parse_idx(text: str) -> list[IdxMessage]:
-    rows = [_parse_line(line, number) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
+    rows = [_parse_line(line, number) for number, line in enumerate(text.split("\n"), 1) if line.strip()]
     starts = sorted({row[2] for row in rows})
     next_start = dict(zip(starts, [*starts[1:], None], strict=True))
     return [
@@ -50,7 +50,7 @@ def parse_idx(text: str) -> list[IdxMessage]:
 
 
 def _parse_line(line: str, number: int) -> tuple[int, int | None, int, pd.Timestamp, str, str, str, str]:
-    fields = line.rstrip("\r\n").split(":")
+    fields = line.removesuffix("\r").split(":")
     if len(fields) < 6:
         raise SourceReadError(f"idx line {number} has {len(fields)} fields, expected at least 6: {line!r}")
     msg, start, date_text, element, level, forecast = fields[:6]
