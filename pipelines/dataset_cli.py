@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from datasets.common.dynamical_dataset import DynamicalDataset
+from pipelines.argo.cli import add_dataset_argo_commands
 from pipelines.cli_support import StoreOption
 from pipelines.step_cli import add_step_commands
 
@@ -25,6 +26,7 @@ def build_dataset_app(dataset: DynamicalDataset[Any, Any]) -> typer.Typer:
         print_info(dataset, store)
 
     add_step_commands(app, dataset)
+    add_dataset_argo_commands(app, dataset)
     return app
 
 
