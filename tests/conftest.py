@@ -1,12 +1,12 @@
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from datasets.common.dynamical_dataset import DynamicalDataset
-from tests.support.archive_fixtures import http_archive, moto_endpoint, s3_archive, source_cache  # noqa: F401
 from tests.support.runs import INITS
 from tests.support.synthetic_dataset import synthetic_dataset, write_source_archive
+
+pytest_plugins = ["tests.support.archive_fixtures"]
 
 
 @pytest.fixture
@@ -26,17 +26,6 @@ def source(synthetic: DynamicalDataset) -> Path:
 @pytest.fixture
 def store_url(tmp_path: Path) -> str:
     return str(tmp_path / "store" / "synthetic.icechunk")
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture

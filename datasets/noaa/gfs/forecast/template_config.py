@@ -5,13 +5,11 @@ import numpy as np
 import pandas as pd
 import pyproj
 import xarray as xr
-from pydantic import model_validator
 
 from datasets.common.config_models import (
     APPEND_DIM_COORDINATE_CHUNK_SIZE,
     BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,
     BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,
-    BaseInternalAttrs,
     Coordinate,
     CoordinateAttrs,
     DatasetAttributes,
@@ -20,10 +18,11 @@ from datasets.common.config_models import (
     Encoding,
     StepType,
 )
+from datasets.common.sources.noaa_idx import WindowKind
 from datasets.common.template_config import CoordinateValues, TemplateConfig
 from datasets.common.timestamps import timedelta, timestamp
+from datasets.noaa.noaa_region_job import NoaaInternalAttrs
 
-type WindowKind = Literal["acc", "ave", "max", "min"]
 type UnitConversion = Literal["kelvin_to_celsius"]
 
 EARTH_RADIUS_M = 6_371_229.0
@@ -32,25 +31,8 @@ TIME_UNITS = "seconds since 1970-01-01"
 NAT_INT64 = int(np.iinfo(np.int64).min)
 
 
-class GfsInternalAttrs(BaseInternalAttrs):
-    """Where a variable lives in a GFS file and how it becomes the stored value."""
-
-    grib_element: str
-    grib_index_level: str
-    window_kind: WindowKind | None = None
-    window_reset_hours: int | None = None
-    deaccumulate_to_rate: bool = False
+class GfsInternalAttrs(NoaaInternalAttrs):
     unit_conversion: UnitConversion | None = None
-
-    @model_validator(mode="after")
-    def _consistent_window(self) -> "GfsInternalAttrs":
-        assert (self.window_kind is None) == (self.window_reset_hours is None), "a window needs a reset period"
-        assert not self.deaccumulate_to_rate or self.window_kind == "acc", "only accumulations deaccumulate"
-        return self
-
-    @property
-    def has_hour_0_values(self) -> bool:
-        return self.window_kind is None
 
 
 type GfsDataVar = DataVar[GfsInternalAttrs]
