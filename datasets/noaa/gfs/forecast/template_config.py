@@ -188,9 +188,14 @@ def _float64_encoding(size: int) -> Encoding:
     return Encoding(dtype="float64", chunks=(size,), fill_value=np.nan, compressors=(BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,))
 
 
-def spatial_ref_attrs() -> dict[str, Any]:
+def spatial_ref_attrs() -> CoordinateAttrs:
     crs = pyproj.CRS.from_proj4(f"+proj=longlat +a={EARTH_RADIUS_M} +b={EARTH_RADIUS_M} +no_defs +type=crs")
-    return crs.to_cf()
+    cf = crs.to_cf()
+    return CoordinateAttrs(
+        crs_wkt=cf.pop("crs_wkt"),
+        comment=f"Spherical earth with radius {EARTH_RADIUS_M:.0f} m, as used by NCEP.",
+        extra=cf,
+    )
 
 
 class NoaaGfsForecastTemplateConfig(TemplateConfig[GfsDataVar]):
@@ -291,11 +296,7 @@ class NoaaGfsForecastTemplateConfig(TemplateConfig[GfsDataVar]):
             Coordinate(
                 name="spatial_ref",
                 encoding=Encoding(dtype="int64", chunks=(1,), fill_value=0),
-                attrs=CoordinateAttrs(
-                    crs_wkt=spatial_ref_attrs()["crs_wkt"],
-                    comment="Spherical earth with radius 6371229 m, as used by NCEP.",
-                    extra={k: v for k, v in spatial_ref_attrs().items() if k != "crs_wkt"},
-                ),
+                attrs=spatial_ref_attrs(),
             ),
         )
 
