@@ -5,7 +5,9 @@ from datasets.common.errors import UserInputError
 
 
 def _load() -> list[DynamicalDataset[Any, Any]]:
-    return []
+    from datasets.example.dynamical_dataset import EXAMPLE_DATASET
+
+    return [EXAMPLE_DATASET]
 
 
 DATASETS: list[DynamicalDataset[Any, Any]] = _load()
