@@ -11,6 +11,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.errors import UserInputError
 from datasets.registry import DATASETS
+from pipelines.argo.cli import add_argo_commands
 from pipelines.dataset_cli import build_dataset_app
 from steps.errors import OperationFailedError
 
@@ -37,6 +38,7 @@ def build_app(datasets: Sequence[DynamicalDataset[Any, Any]]) -> typer.Typer:
             table.add_row(attrs.dataset_id, attrs.dataset_version, attrs.description)
         Console().print(table)
 
+    add_argo_commands(app, datasets)
     for dataset in datasets:
         app.add_typer(build_dataset_app(dataset), name=dataset.dataset_id, help=dataset.description)
     return app

@@ -6,10 +6,9 @@ from rich.console import Console
 from rich.table import Table
 
 from datasets.common.dynamical_dataset import DynamicalDataset
+from pipelines.argo.cli import add_dataset_argo_commands
 from pipelines.cli_support import StoreOption
 from pipelines.step_cli import add_step_commands
-
-console = Console()
 
 
 def build_dataset_app(dataset: DynamicalDataset[Any, Any]) -> typer.Typer:
@@ -19,7 +18,7 @@ def build_dataset_app(dataset: DynamicalDataset[Any, Any]) -> typer.Typer:
     def update_template() -> None:
         """Render the template config to the checked-in templates/latest.zarr."""
         path = dataset.template_config.update_template()
-        console.print(f"wrote {path}")
+        Console().print(f"wrote {path}")
 
     @app.command()
     def info(store: StoreOption = None) -> None:
@@ -27,10 +26,12 @@ def build_dataset_app(dataset: DynamicalDataset[Any, Any]) -> typer.Typer:
         print_info(dataset, store)
 
     add_step_commands(app, dataset)
+    add_dataset_argo_commands(app, dataset)
     return app
 
 
 def print_info(dataset: DynamicalDataset[Any, Any], store: str | None) -> None:
+    console = Console()
     config = dataset.template_config
     attrs = config.dataset_attributes
     template = config.build_template()

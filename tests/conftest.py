@@ -3,9 +3,10 @@ from pathlib import Path
 import pytest
 
 from datasets.common.dynamical_dataset import DynamicalDataset
-from tests.support.archive_fixtures import http_archive, moto_endpoint, s3_archive, source_cache  # noqa: F401
 from tests.support.runs import INITS
 from tests.support.synthetic_dataset import synthetic_dataset, write_source_archive
+
+pytest_plugins = ["tests.support.archive_fixtures"]
 
 
 @pytest.fixture
@@ -25,3 +26,19 @@ def source(synthetic: DynamicalDataset) -> Path:
 @pytest.fixture
 def store_url(tmp_path: Path) -> str:
     return str(tmp_path / "store" / "synthetic.icechunk")
+
+
+@pytest.fixture
+def s3_bucket(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> str:
+    import boto3
+
+    for key, value in {
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    bucket = "test-" + "".join(c for c in request.node.name.lower() if c.isalnum())[:40]
+    boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+    return bucket

@@ -91,8 +91,8 @@ class TemplateConfig[DV: DataVar[Any]](FrozenBaseModel):
         ds.attrs = self.dataset_attributes.model_dump(exclude_none=True)
         return ds
 
-    def update_template(self) -> Path:
-        path = self.template_path()
+    def update_template(self, path: Path | None = None) -> Path:
+        path = path or self.template_path()
         if path.exists():
             shutil.rmtree(path)
         self.build_template().to_zarr(path, mode="w", compute=False, zarr_format=3, consolidated=False)

@@ -1,0 +1,322 @@
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyproj
+import xarray as xr
+from pydantic import model_validator
+
+from datasets.common.config_models import (
+    APPEND_DIM_COORDINATE_CHUNK_SIZE,
+    BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,
+    BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,
+    BaseInternalAttrs,
+    Coordinate,
+    CoordinateAttrs,
+    DatasetAttributes,
+    DataVar,
+    DataVarAttrs,
+    Encoding,
+    StepType,
+)
+from datasets.common.template_config import CoordinateValues, TemplateConfig
+from datasets.common.timestamps import timedelta, timestamp
+
+type WindowKind = Literal["acc", "ave", "max", "min"]
+type UnitConversion = Literal["kelvin_to_celsius"]
+
+EARTH_RADIUS_M = 6_371_229.0
+FORECAST_LENGTH = timedelta("384h")
+TIME_UNITS = "seconds since 1970-01-01"
+NAT_INT64 = int(np.iinfo(np.int64).min)
+
+
+class GfsInternalAttrs(BaseInternalAttrs):
+    """Where a variable lives in a GFS file and how it becomes the stored value."""
+
+    grib_element: str
+    grib_index_level: str
+    window_kind: WindowKind | None = None
+    window_reset_hours: int | None = None
+    deaccumulate_to_rate: bool = False
+    unit_conversion: UnitConversion | None = None
+
+    @model_validator(mode="after")
+    def _consistent_window(self) -> "GfsInternalAttrs":
+        assert (self.window_kind is None) == (self.window_reset_hours is None), "a window needs a reset period"
+        assert not self.deaccumulate_to_rate or self.window_kind == "acc", "only accumulations deaccumulate"
+        return self
+
+    @property
+    def has_hour_0_values(self) -> bool:
+        return self.window_kind is None
+
+
+type GfsDataVar = DataVar[GfsInternalAttrs]
+
+WINDOW_COMMENT = {
+    "ave": "Average over the window that ends at the valid time and starts at the previous 6-hourly reset "
+    "(lead times that are multiples of 6 h start a new window). No value at lead time 0.",
+    "max": "Maximum over the window that ends at the valid time and starts at the previous 6-hourly reset. "
+    "No value at lead time 0.",
+    "min": "Minimum over the window that ends at the valid time and starts at the previous 6-hourly reset. "
+    "No value at lead time 0.",
+    "acc": "Average rate since the previous lead time, derived from accumulations that reset every 6 h. "
+    "No value at lead time 0.",
+}
+
+
+def _var(
+    name: str,
+    long_name: str,
+    short_name: str,
+    units: str,
+    step_type: StepType,
+    element: str,
+    level: str,
+    *,
+    standard_name: str | None = None,
+    comment: str | None = None,
+    flag_meanings: str | None = None,
+    keep_mantissa_bits: int | Literal["no-rounding"] = 7,
+    window: WindowKind | None = None,
+    unit_conversion: UnitConversion | None = None,
+    chunks: tuple[int, ...] = (1, 105, 121, 121),
+    shards: tuple[int, ...] = (1, 210, 726, 726),
+) -> GfsDataVar:
+    comments = [c for c in (comment, WINDOW_COMMENT.get(window or "")) if c]
+    return DataVar(
+        name=name,
+        encoding=Encoding(
+            dtype="float32",
+            chunks=chunks,
+            shards=shards,
+            fill_value=np.nan,
+            compressors=(BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,),
+        ),
+        attrs=DataVarAttrs(
+            long_name=long_name,
+            short_name=short_name,
+            units=units,
+            step_type=step_type,
+            standard_name=standard_name,
+            comment=" ".join(comments) or None,
+            flag_values=(0, 1) if flag_meanings else None,
+            flag_meanings=flag_meanings,
+        ),
+        internal_attrs=GfsInternalAttrs(
+            keep_mantissa_bits=keep_mantissa_bits,
+            grib_element=element,
+            grib_index_level=level,
+            window_kind=window,
+            window_reset_hours=6 if window else None,
+            deaccumulate_to_rate=window == "acc",
+            unit_conversion=unit_conversion,
+        ),
+    )
+
+
+def _categorical(name: str, long_name: str, short_name: str, element: str, kind: str) -> GfsDataVar:
+    return _var(
+        name,
+        long_name,
+        short_name,
+        "1",
+        "avg",
+        element,
+        "surface",
+        flag_meanings=f"no_{kind} {kind}",
+        keep_mantissa_bits="no-rounding",
+        window="ave",
+        comment=f"1 where {kind.replace('_', ' ')} occurred at any time in the window, else 0.",
+    )
+
+
+GFS_DATA_VARS: tuple[GfsDataVar, ...] = (
+    _var("pressure_surface", "Surface pressure", "sp", "Pa", "instant", "PRES", "surface",
+         standard_name="surface_air_pressure", keep_mantissa_bits=10),
+    _var("temperature_2m", "2 metre temperature", "2t", "degree_Celsius", "instant", "TMP", "2 m above ground",
+         standard_name="air_temperature", unit_conversion="kelvin_to_celsius"),
+    _var("relative_humidity_2m", "2 metre relative humidity", "2r", "percent", "instant", "RH", "2 m above ground",
+         standard_name="relative_humidity"),
+    _var("maximum_temperature_2m", "Maximum temperature", "tmax", "degree_Celsius", "max", "TMAX",
+         "2 m above ground", standard_name="air_temperature", window="max", unit_conversion="kelvin_to_celsius"),
+    _var("minimum_temperature_2m", "Minimum temperature", "tmin", "degree_Celsius", "min", "TMIN",
+         "2 m above ground", standard_name="air_temperature", window="min", unit_conversion="kelvin_to_celsius"),
+    _var("wind_u_10m", "10 metre U wind component", "10u", "m s-1", "instant", "UGRD", "10 m above ground",
+         standard_name="eastward_wind", keep_mantissa_bits=6),
+    _var("wind_v_10m", "10 metre V wind component", "10v", "m s-1", "instant", "VGRD", "10 m above ground",
+         standard_name="northward_wind", keep_mantissa_bits=6),
+    _var("wind_u_100m", "100 metre U wind component", "100u", "m s-1", "instant", "UGRD", "100 m above ground",
+         standard_name="eastward_wind", keep_mantissa_bits=6),
+    _var("wind_v_100m", "100 metre V wind component", "100v", "m s-1", "instant", "VGRD", "100 m above ground",
+         standard_name="northward_wind", keep_mantissa_bits=6),
+    _var("temperature_80m", "Temperature", "t", "degree_Celsius", "instant", "TMP", "80 m above ground",
+         standard_name="air_temperature", unit_conversion="kelvin_to_celsius"),
+    _var("pressure_80m", "Pressure", "pres", "Pa", "instant", "PRES", "80 m above ground",
+         standard_name="air_pressure", keep_mantissa_bits=10),
+    _var("wind_u_80m", "U component of wind", "u", "m s-1", "instant", "UGRD", "80 m above ground",
+         standard_name="eastward_wind", keep_mantissa_bits=6),
+    _var("wind_v_80m", "V component of wind", "v", "m s-1", "instant", "VGRD", "80 m above ground",
+         standard_name="northward_wind", keep_mantissa_bits=6),
+    _var("percent_frozen_precipitation_surface", "Percent frozen precipitation", "cpofp", "percent", "instant",
+         "CPOFP", "surface",
+         comment="Negative values (typically -50) mean no precipitation is falling; they are kept as published."),
+    _var("precipitation_surface", "Precipitation rate", "prate", "kg m-2 s-1", "avg", "APCP", "surface",
+         standard_name="precipitation_flux", window="acc"),
+    _categorical("categorical_snow_surface", "Categorical snow", "csnow", "CSNOW", "snow"),
+    _categorical("categorical_ice_pellets_surface", "Categorical ice pellets", "cicep", "CICEP", "ice_pellets"),
+    _categorical("categorical_freezing_rain_surface", "Categorical freezing rain", "cfrzr", "CFRZR",
+                 "freezing_rain"),
+    _categorical("categorical_rain_surface", "Categorical rain", "crain", "CRAIN", "rain"),
+    _var("precipitable_water_atmosphere", "Precipitable water", "pwat", "kg m-2", "instant", "PWAT",
+         "entire atmosphere (considered as a single layer)",
+         standard_name="atmosphere_mass_content_of_water_vapor"),
+    _var("total_cloud_cover_atmosphere", "Total Cloud Cover", "tcc", "percent", "avg", "TCDC", "entire atmosphere",
+         standard_name="cloud_area_fraction", window="ave"),
+    _var("geopotential_height_cloud_ceiling", "Geopotential height", "gh", "m", "instant", "HGT", "cloud ceiling",
+         comment="Values around 20000 m mean there is no cloud ceiling."),
+    _var("downward_short_wave_radiation_flux_surface", "Surface downward short-wave radiation flux", "sdswrf",
+         "W m-2", "avg", "DSWRF", "surface", standard_name="surface_downwelling_shortwave_flux_in_air", window="ave"),
+    _var("downward_long_wave_radiation_flux_surface", "Surface downward long-wave radiation flux", "sdlwrf",
+         "W m-2", "avg", "DLWRF", "surface", standard_name="surface_downwelling_longwave_flux_in_air", window="ave"),
+    _var("pressure_reduced_to_mean_sea_level", "Pressure reduced to MSL", "prmsl", "Pa", "instant", "PRMSL",
+         "mean sea level", standard_name="air_pressure_at_mean_sea_level", keep_mantissa_bits=10),
+)  # fmt: skip
+
+
+def gfs_lead_times() -> pd.TimedeltaIndex:
+    hours = [*range(121), *range(123, 385, 3)]
+    return pd.TimedeltaIndex(pd.to_timedelta(hours, unit="h"), name="lead_time")
+
+
+def _time_encoding(chunks: tuple[int, ...], units: str, fill_value: int = 0) -> Encoding:
+    return Encoding(
+        dtype="int64",
+        chunks=chunks,
+        fill_value=fill_value,
+        compressors=(BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,),
+        units=units,
+        calendar="proleptic_gregorian" if units == TIME_UNITS else None,
+    )
+
+
+def _float64_encoding(size: int) -> Encoding:
+    return Encoding(dtype="float64", chunks=(size,), fill_value=np.nan, compressors=(BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,))
+
+
+def spatial_ref_attrs() -> dict[str, Any]:
+    crs = pyproj.CRS.from_proj4(f"+proj=longlat +a={EARTH_RADIUS_M} +b={EARTH_RADIUS_M} +no_defs +type=crs")
+    return crs.to_cf()
+
+
+class NoaaGfsForecastTemplateConfig(TemplateConfig[GfsDataVar]):
+    dims: tuple[str, ...] = ("init_time", "lead_time", "latitude", "longitude")
+    append_dim: str = "init_time"
+    append_dim_start: pd.Timestamp = timestamp("2021-05-01T00:00")
+    append_dim_frequency: pd.Timedelta = timedelta("6h")
+
+    @property
+    def dataset_attributes(self) -> DatasetAttributes:
+        return DatasetAttributes(
+            dataset_id="noaa-gfs-forecast",
+            dataset_version="0.1.0",
+            name="NOAA GFS forecast",
+            description="Weather forecasts from the Global Forecast System (GFS) operated by NOAA NWS NCEP.",
+            attribution="NOAA NWS NCEP GFS data, reformatted to Zarr by the reformatters project.",
+            spatial_domain="Global",
+            spatial_resolution="0.25 degrees (~20 km)",
+            time_domain=f"Forecasts initialized {self.append_dim_start.isoformat()} UTC to present",
+            time_resolution="Forecasts initialized every 6 hours",
+            forecast_domain="Forecast lead time 0-384 hours (0-16 days) ahead",
+            forecast_resolution="Forecast step 0-120 hours: hourly, 123-384 hours: 3 hourly",
+        )
+
+    def latitudes(self) -> np.ndarray:
+        return np.linspace(90, -90, 721)
+
+    def longitudes(self) -> np.ndarray:
+        return np.arange(-180, 180, 0.25)
+
+    def dimension_coordinates(self) -> dict[str, Any]:
+        return {
+            "init_time": self.append_dim_coordinates(self.append_dim_start + self.append_dim_frequency),
+            "lead_time": gfs_lead_times(),
+            "latitude": self.latitudes(),
+            "longitude": self.longitudes(),
+        }
+
+    def derive_coordinates(self, ds: xr.Dataset) -> dict[str, CoordinateValues]:
+        init_times = ds["init_time"]
+        return {
+            "valid_time": init_times + ds["lead_time"],
+            "expected_forecast_length": (
+                ("init_time",),
+                np.full(init_times.size, FORECAST_LENGTH.to_timedelta64(), dtype="timedelta64[ns]"),
+            ),
+            "ingested_forecast_length": (
+                ("init_time",),
+                np.full(init_times.size, np.timedelta64("NaT", "ns"), dtype="timedelta64[ns]"),
+            ),
+            "spatial_ref": ((), np.int64(0)),
+        }
+
+    @property
+    def coords(self) -> Sequence[Coordinate]:
+        dim_coords = self.dimension_coordinates()
+        append_chunk = (APPEND_DIM_COORDINATE_CHUNK_SIZE,)
+        n_leads = len(dim_coords["lead_time"])
+        return (
+            Coordinate(
+                name="init_time",
+                encoding=_time_encoding(append_chunk, TIME_UNITS),
+                attrs=CoordinateAttrs(long_name="Forecast initialization time", axis="T"),
+            ),
+            Coordinate(
+                name="lead_time",
+                encoding=_time_encoding((n_leads,), "seconds"),
+                attrs=CoordinateAttrs(long_name="Forecast lead time"),
+            ),
+            Coordinate(
+                name="latitude",
+                encoding=_float64_encoding(len(dim_coords["latitude"])),
+                attrs=CoordinateAttrs(units="degrees_north", long_name="Latitude", standard_name="latitude", axis="Y"),
+            ),
+            Coordinate(
+                name="longitude",
+                encoding=_float64_encoding(len(dim_coords["longitude"])),
+                attrs=CoordinateAttrs(units="degrees_east", long_name="Longitude", standard_name="longitude", axis="X"),
+            ),
+            Coordinate(
+                name="valid_time",
+                encoding=_time_encoding((APPEND_DIM_COORDINATE_CHUNK_SIZE, n_leads), TIME_UNITS),
+                attrs=CoordinateAttrs(long_name="Valid time", standard_name="time"),
+            ),
+            Coordinate(
+                name="expected_forecast_length",
+                encoding=_time_encoding(append_chunk, "seconds"),
+                attrs=CoordinateAttrs(long_name="Expected forecast length"),
+            ),
+            Coordinate(
+                name="ingested_forecast_length",
+                encoding=_time_encoding(append_chunk, "seconds", fill_value=NAT_INT64),
+                attrs=CoordinateAttrs(
+                    long_name="Ingested forecast length",
+                    comment="The longest lead time written for this initialization time; missing before ingestion.",
+                ),
+            ),
+            Coordinate(
+                name="spatial_ref",
+                encoding=Encoding(dtype="int64", chunks=(1,), fill_value=0),
+                attrs=CoordinateAttrs(
+                    crs_wkt=spatial_ref_attrs()["crs_wkt"],
+                    comment="Spherical earth with radius 6371229 m, as used by NCEP.",
+                    extra={k: v for k, v in spatial_ref_attrs().items() if k != "crs_wkt"},
+                ),
+            ),
+        )
+
+    @property
+    def data_vars(self) -> Sequence[GfsDataVar]:
+        return GFS_DATA_VARS
