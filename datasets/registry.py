@@ -5,7 +5,10 @@ from datasets.common.errors import UserInputError
 
 
 def _load() -> list[DynamicalDataset[Any, Any]]:
-    return []
+    from datasets.example.dynamical_dataset import EXAMPLE_DATASET
+    from datasets.noaa.gfs.forecast import noaa_gfs_forecast
+
+    return [noaa_gfs_forecast(), EXAMPLE_DATASET]
 
 
 DATASETS: list[DynamicalDataset[Any, Any]] = _load()

@@ -125,7 +125,10 @@ def read_message(path: Path, index: int) -> bytes:
                 f.seek(position)
         message = header + f.read(length - 16)
     if len(message) < length or not message.endswith(END_MARKER):
-        raise SourceReadError(f"{path.name}: message {index} is truncated or corrupt")
+        raise SourceReadError(
+            f"{path.name}: message {index} is truncated or corrupt ({len(message)} of {length} bytes"
+            f"{'' if message.endswith(END_MARKER) else ', no closing 7777'})"
+        )
     return message
 
 

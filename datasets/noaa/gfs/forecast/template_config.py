@@ -5,13 +5,11 @@ import numpy as np
 import pandas as pd
 import pyproj
 import xarray as xr
-from pydantic import model_validator
 
 from datasets.common.config_models import (
     APPEND_DIM_COORDINATE_CHUNK_SIZE,
     BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,
     BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,
-    BaseInternalAttrs,
     Coordinate,
     CoordinateAttrs,
     DatasetAttributes,
@@ -20,10 +18,11 @@ from datasets.common.config_models import (
     Encoding,
     StepType,
 )
+from datasets.common.sources.noaa_idx import WindowKind
 from datasets.common.template_config import CoordinateValues, TemplateConfig
 from datasets.common.timestamps import timedelta, timestamp
+from datasets.noaa.noaa_region_job import NoaaInternalAttrs
 
-type WindowKind = Literal["acc", "ave", "max", "min"]
 type UnitConversion = Literal["kelvin_to_celsius"]
 
 EARTH_RADIUS_M = 6_371_229.0
@@ -32,25 +31,8 @@ TIME_UNITS = "seconds since 1970-01-01"
 NAT_INT64 = int(np.iinfo(np.int64).min)
 
 
-class GfsInternalAttrs(BaseInternalAttrs):
-    """Where a variable lives in a GFS file and how it becomes the stored value."""
-
-    grib_element: str
-    grib_index_level: str
-    window_kind: WindowKind | None = None
-    window_reset_hours: int | None = None
-    deaccumulate_to_rate: bool = False
+class GfsInternalAttrs(NoaaInternalAttrs):
     unit_conversion: UnitConversion | None = None
-
-    @model_validator(mode="after")
-    def _consistent_window(self) -> "GfsInternalAttrs":
-        assert (self.window_kind is None) == (self.window_reset_hours is None), "a window needs a reset period"
-        assert not self.deaccumulate_to_rate or self.window_kind == "acc", "only accumulations deaccumulate"
-        return self
-
-    @property
-    def has_hour_0_values(self) -> bool:
-        return self.window_kind is None
 
 
 type GfsDataVar = DataVar[GfsInternalAttrs]
@@ -206,9 +188,14 @@ def _float64_encoding(size: int) -> Encoding:
     return Encoding(dtype="float64", chunks=(size,), fill_value=np.nan, compressors=(BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,))
 
 
-def spatial_ref_attrs() -> dict[str, Any]:
+def spatial_ref_attrs() -> CoordinateAttrs:
     crs = pyproj.CRS.from_proj4(f"+proj=longlat +a={EARTH_RADIUS_M} +b={EARTH_RADIUS_M} +no_defs +type=crs")
-    return crs.to_cf()
+    cf = crs.to_cf()
+    return CoordinateAttrs(
+        crs_wkt=cf.pop("crs_wkt"),
+        comment=f"Spherical earth with radius {EARTH_RADIUS_M:.0f} m, as used by NCEP.",
+        extra=cf,
+    )
 
 
 class NoaaGfsForecastTemplateConfig(TemplateConfig[GfsDataVar]):
@@ -309,11 +296,7 @@ class NoaaGfsForecastTemplateConfig(TemplateConfig[GfsDataVar]):
             Coordinate(
                 name="spatial_ref",
                 encoding=Encoding(dtype="int64", chunks=(1,), fill_value=0),
-                attrs=CoordinateAttrs(
-                    crs_wkt=spatial_ref_attrs()["crs_wkt"],
-                    comment="Spherical earth with radius 6371229 m, as used by NCEP.",
-                    extra={k: v for k, v in spatial_ref_attrs().items() if k != "crs_wkt"},
-                ),
+                attrs=spatial_ref_attrs(),
             ),
         )
 

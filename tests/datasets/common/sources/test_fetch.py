@@ -143,10 +143,39 @@ def test_failing_server_download_leaves_no_file(server: RangeServer, tmp_path: P
     assert list(dest.parent.iterdir()) == []
 
 
-def test_s3_forbidden_means_not_found(folder: Path, s3_archive: Callable[[Path], str]) -> None:
+def test_s3_missing_bucket_is_not_found(folder: Path, s3_archive: Callable[[Path], str]) -> None:
     bucket_url = s3_archive(folder)
     with pytest.raises(SourceNotFoundError):
         fetch_bytes(join_url(bucket_url.replace("s3://", "s3://no-such-"), "a/b/data.bin"))
+
+
+def test_s3_forbidden_means_not_found(
+    tmp_path: Path, http_archive: Callable[[Path], RangeServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "bucket" / "a").mkdir(parents=True)
+    (tmp_path / "bucket" / "a" / "data.bin").write_bytes(CONTENT)
+    server = http_archive(tmp_path)  # path-style S3 requests are GET /bucket/key
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.base_url)
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
+    assert fetch_ranges("s3://bucket/a/data.bin", [(0, 10)]) == [CONTENT[:10]]
+    server.fail("bucket/a/data.bin", status=403)
+    with pytest.raises(SourceNotFoundError, match="403"):
+        fetch_bytes("s3://bucket/a/data.bin")
+
+
+def test_public_bucket_hosts_are_read_as_anonymous_s3(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    gfs = fetch._locate("https://noaa-gfs-bdp-pds.s3.amazonaws.com/gfs.20240101/00/atmos/x")
+    assert gfs.store_key == ("s3", "noaa-gfs-bdp-pds", "us-east-1", "https://s3.us-east-1.amazonaws.com", "anonymous")
+    assert gfs.path == "gfs.20240101/00/atmos/x"
+    ecmwf = fetch._locate("https://ecmwf-forecasts.s3.eu-central-1.amazonaws.com/20240401/00z/x.index")
+    assert ecmwf.store_key[1:3] == ("ecmwf-forecasts", "eu-central-1")
+    nomads = fetch._locate("https://nomads.ncep.noaa.gov/pub/data/nccf/com/gfs/prod/gfs.20240101/00/atmos/x")
+    assert nomads.store_key == ("http", "https://nomads.ncep.noaa.gov")
+    assert fetch._settings.requests_per_minute[nomads.host] == 120
+    mirror = fetch._locate("s3://mirror/gfs.20240101/x")
+    assert mirror.store_key[1] == "mirror"
+    assert mirror.store_key[3] == "http://127.0.0.1:9"
 
 
 def test_rate_limit_spaces_requests(server: RangeServer, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,36 +1,12 @@
-import json
-from pathlib import Path
-
-import cf_units
 import numpy as np
 import pandas as pd
 import pyproj
-import pytest
-from compliance_checker.cf.util import StandardNameTable
 
 from datasets.common.config_models import BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE
 from datasets.common.timestamps import timestamp
-from datasets.noaa.gfs.forecast.template_config import GFS_DATA_VARS, GfsDataVar, NoaaGfsForecastTemplateConfig
+from datasets.noaa.gfs.forecast.template_config import GFS_DATA_VARS, NoaaGfsForecastTemplateConfig
 
 CONFIG = NoaaGfsForecastTemplateConfig()
-
-
-class RenderTo(NoaaGfsForecastTemplateConfig):
-    directory: Path
-
-    def template_path(self) -> Path:
-        return self.directory / "latest.zarr"
-
-
-def zarr_json_files(root: Path) -> dict[str, object]:
-    return {str(p.relative_to(root)): json.loads(p.read_text()) for p in sorted(root.rglob("zarr.json"))}
-
-
-def test_checked_in_template_is_fresh(tmp_path: Path) -> None:
-    rendered = RenderTo(directory=tmp_path).update_template()
-    assert zarr_json_files(rendered) == zarr_json_files(CONFIG.template_path()), (
-        "stale template: run `uv run main noaa-gfs-forecast update-template`"
-    )
 
 
 def test_dimensions_and_coordinate_values() -> None:
@@ -82,20 +58,6 @@ def test_all_25_variables_with_storage_encoding() -> None:
         assert encoding["chunks"] == (1, 105, 121, 121)
         assert encoding["shards"] == (1, 210, 726, 726)
         assert encoding["compressors"] == [BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE]
-
-
-@pytest.mark.parametrize("var", GFS_DATA_VARS, ids=lambda v: v.name)
-def test_cf_attributes(var: GfsDataVar) -> None:
-    table = StandardNameTable()
-    attrs = CONFIG.build_template()[var.name].attrs
-    assert attrs["long_name"]
-    assert attrs["short_name"]
-    assert attrs["step_type"] in {"instant", "accum", "avg", "min", "max"}
-    units = cf_units.Unit(attrs["units"])
-    if "standard_name" in attrs:
-        assert attrs["standard_name"] in table, attrs["standard_name"]
-        canonical = cf_units.Unit(table[attrs["standard_name"]].canonical_units)
-        assert units.is_convertible(canonical), f"{attrs['units']} vs canonical {canonical}"
 
 
 def test_mantissa_bits_and_flags() -> None:

@@ -1,0 +1,25 @@
+"""Brings the pieces together: template, region job, source location and operations."""
+
+from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig
+from datasets.example.region_job import ExampleRegionJob, ExampleSourceFileCoord
+from datasets.example.template_config import ExampleDataVar, ExampleTemplateConfig
+
+EXAMPLE_DATASET: DynamicalDataset[ExampleDataVar, ExampleSourceFileCoord] = DynamicalDataset(
+    template_config=ExampleTemplateConfig(),
+    region_job_class=ExampleRegionJob,
+    operational=OperationalConfig(
+        # Cron (UTC) for the operational update and, after it is due to finish, its validation.
+        update_schedule="30 5,11,17,23 * * *",
+        validate_schedule="45 5,11,17,23 * * *",
+        update_workers=1,
+        # Resources of one pod.
+        cpu="1",
+        memory="2G",
+        ephemeral_storage="2G",
+        update_deadline_seconds=600,
+    ),
+    # The archive root the relative paths hang from. Any mirror with the same relative paths works:
+    # `--source-url` / REFORMAT_SOURCE_URL override it with an http(s)://, s3:// or local folder URL.
+    # (NOAA's bucket has no 2.5 degree files; the tests point this at a generated archive.)
+    source_base_url="https://noaa-gfs-bdp-pds.s3.amazonaws.com",
+)

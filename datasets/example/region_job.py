@@ -1,0 +1,95 @@
+"""How one region is filled. A region job = one shard along the append dim x one group of variables.
+
+The framework (`RegionJob.process`) runs, for each group from `source_groups`:
+  generate_source_file_coords -> download_file (in parallel) -> read_data per variable and file
+  -> apply_data_transformations -> write whole shards,
+and records per source file whether it succeeded, was not found or failed to read. A dataset overrides
+only the hooks that differ; here almost everything comes from the NOAA base class.
+"""
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from datasets.common.results import VariableResult
+from datasets.common.sources.grib import GridSpec
+from datasets.common.timestamps import timestamp
+from datasets.example.template_config import ExampleDataVar
+from datasets.noaa.noaa_region_job import NoaaRegionJob, NoaaSourceFileCoord
+
+KELVIN_AT_ZERO_CELSIUS = np.float32(273.15)
+
+
+class ExampleSourceFileCoord(NoaaSourceFileCoord):
+    """One source file. NoaaSourceFileCoord holds init_time, lead_time, base_url and the wanted fields;
+    `get_url()` is base_url + relative_path(), the index is that URL + ".idx", and `out_loc()` says where
+    the file's data goes in the region ({"init_time": ..., "lead_time": ...})."""
+
+    def relative_path(self) -> str:
+        init, lead_hours = self.init_time, int(self.lead_time.total_seconds()) // 3600
+        return f"gfs.{init:%Y%m%d}/{init:%H}/atmos/gfs.t{init:%H}z.pgrb2.2p50.f{lead_hours:03d}"
+
+
+class ExampleRegionJob(NoaaRegionJob[ExampleSourceFileCoord]):
+    # --- What NoaaRegionJob provides (override only if your source differs) ---
+    # generate_source_file_coords(processing_region_ds, group) -> one coord per (init_time, lead_time),
+    #     each listing the `.idx` fields the group needs from that file (windowed fields skip lead 0).
+    # download_file(coord) -> Path: fetch the `.idx`, select each field's message by element, level and
+    #     window, fetch those byte ranges (coalesced) into one local file. Raises SourceNotFoundError for a
+    #     missing object and SourceReadError when a field is absent from the index; the framework records
+    #     both and leaves the values NaN.
+    # read_data(coord, data_var) -> np.ndarray: decode the variable's message into float32 (latitude,
+    #     longitude), checking grid and field identity; raises SourceReadError on any mismatch.
+    #
+    # --- What RegionJob provides ---
+    # source_groups(data_vars): variables that share source files are processed together; the default is
+    #     one group, right when every variable is in the same file (as here).
+    # get_processing_region(): the append-dim slice to read; pad it when a transform needs neighbours
+    #     (e.g. deaccumulation needs the previous step), the job writes only `region`.
+    # operational_update_jobs(...): the default reprocesses the latest published init and appends newer ones.
+
+    source_file_coord_class = ExampleSourceFileCoord
+    # The grid every message must be on, as encoded in the file (0..357.5 east, 90..-90 north).
+    grid = GridSpec(
+        grid_type="regular_ll",
+        ni=144,
+        nj=73,
+        first_latitude=90.0,
+        first_longitude=0.0,
+        last_latitude=-90.0,
+        last_longitude=357.5,
+    )
+    # The template's longitudes run -180..177.5, so decoded rows are rolled by half a turn.
+    roll_longitude = True
+
+    def apply_data_transformations(self, data_array: xr.DataArray, data_var: ExampleDataVar) -> Mapping[str, int]:
+        """Transform the whole processing region of one variable in place, before it is written.
+
+        Keep transforms pure numpy functions; return counters worth reporting (e.g. values set to NaN).
+        The base implementation rounds the float32 mantissa to `keep_mantissa_bits` (better compression),
+        so call it last.
+        """
+        if data_var.internal_attrs.kelvin_to_celsius:
+            data_array.values -= KELVIN_AT_ZERO_CELSIUS
+        return super().apply_data_transformations(data_array, data_var)
+
+    @classmethod
+    def update_template_with_results(
+        cls, template_ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
+    ) -> xr.Dataset:
+        """After all region jobs ran: trim the append dim to what was written (base class) and record, per
+        init, the longest lead time actually written in `ingested_forecast_length`."""
+        ds = super().update_template_with_results(template_ds, results, append_dim)
+        longest: dict[pd.Timestamp, int] = {}
+        for result in results.values():
+            for init_iso, maxima in result.coverage.items():
+                init = timestamp(init_iso)
+                longest[init] = max(longest.get(init, 0), int(maxima.get("lead_time", 0)))
+        ingested = ds["ingested_forecast_length"].variable.copy(deep=True)
+        inits = pd.DatetimeIndex(ds[append_dim].values)
+        for init, seconds in longest.items():
+            if init in inits:
+                ingested.values[inits.get_loc(init)] = np.timedelta64(seconds, "s")
+        return ds.assign_coords(ingested_forecast_length=ingested)

@@ -1,0 +1,22 @@
+from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig
+from datasets.noaa.gfs.forecast.region_job import S3_BASE_URL, GfsSourceFileCoord, NoaaGfsForecastRegionJob
+from datasets.noaa.gfs.forecast.template_config import GfsDataVar, NoaaGfsForecastTemplateConfig
+
+
+def noaa_gfs_forecast() -> DynamicalDataset[GfsDataVar, GfsSourceFileCoord]:
+    return DynamicalDataset(
+        template_config=NoaaGfsForecastTemplateConfig(),
+        region_job_class=NoaaGfsForecastRegionJob,
+        # f384 lands about 5 h 35 min after the init time; validation follows 10 minutes after the update.
+        operational=OperationalConfig(
+            update_schedule="38 5,11,17,23 * * *",
+            validate_schedule="48 5,11,17,23 * * *",
+            update_workers=2,
+            update_deadline_seconds=10 * 60,
+            cpu="3.5",
+            memory="7G",
+            shared_memory="1.5G",
+            ephemeral_storage="20G",
+        ),
+        source_base_url=S3_BASE_URL,
+    )

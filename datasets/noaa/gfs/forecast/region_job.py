@@ -1,0 +1,100 @@
+from collections.abc import Mapping
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from datasets.common.errors import SourceNotFoundError
+from datasets.common.results import VariableResult
+from datasets.common.sources.grib import GridSpec
+from datasets.common.timestamps import timedelta, timestamp
+from datasets.common.transforms.deaccumulation import deaccumulate_to_rates_inplace
+from datasets.common.transforms.rounding import round_for_storage
+from datasets.common.transforms.units import kelvin_to_celsius_inplace
+from datasets.noaa.noaa_region_job import NoaaDataVar, NoaaRegionJob, NoaaSourceFileCoord
+
+S3_BASE_URL = "https://noaa-gfs-bdp-pds.s3.amazonaws.com"
+NOMADS_BASE_URL = "https://nomads.ncep.noaa.gov/pub/data/nccf/com/gfs/prod"
+# Files this recent may not have reached the S3 bucket yet; NOMADS has them.
+NOMADS_FALLBACK_AGE = timedelta("12h")
+DEACCUMULATION_INVALID = "deaccumulation_invalid_values"
+
+
+def utc_now() -> pd.Timestamp:
+    return timestamp(pd.Timestamp.now(tz="UTC").tz_localize(None))
+
+
+class GfsSourceFileCoord(NoaaSourceFileCoord):
+    def relative_path(self) -> str:
+        hours = int(self.lead_time / timedelta("1h"))
+        init = self.init_time
+        return f"gfs.{init:%Y%m%d}/{init:%H}/atmos/gfs.t{init:%H}z.pgrb2.0p25.f{hours:03d}"
+
+
+class NoaaGfsForecastRegionJob(NoaaRegionJob[GfsSourceFileCoord]):
+    source_file_coord_class: ClassVar[type[NoaaSourceFileCoord]] = GfsSourceFileCoord
+    grid: ClassVar[GridSpec] = GridSpec(
+        grid_type="regular_ll",
+        ni=1440,
+        nj=721,
+        first_latitude=90.0,
+        first_longitude=0.0,
+        last_latitude=-90.0,
+        last_longitude=359.75,
+    )
+    roll_longitude: ClassVar[bool] = True
+    default_source_url: ClassVar[str] = S3_BASE_URL
+    recent_fallback_url: ClassVar[str] = NOMADS_BASE_URL
+
+    def fallback_base_url(self, init_time: pd.Timestamp, now: pd.Timestamp) -> str | None:
+        """NOMADS for inits too recent to be on S3; a source URL override serves everything itself."""
+        overridden = (self.source_url or self.default_source_url).rstrip("/") != self.default_source_url
+        if overridden or now - init_time >= NOMADS_FALLBACK_AGE:
+            return None
+        return self.recent_fallback_url
+
+    def download_file(self, coord: GfsSourceFileCoord) -> Path:
+        try:
+            return super().download_file(coord)
+        except SourceNotFoundError:
+            fallback = self.fallback_base_url(coord.init_time, utc_now())
+            if fallback is None:
+                raise
+            return super().download_file(coord.model_copy(update={"base_url": fallback}))
+
+    def apply_data_transformations(self, data_array: xr.DataArray, data_var: NoaaDataVar) -> Mapping[str, int]:
+        attrs = data_var.internal_attrs
+        values = data_array.values
+        counters = {}
+        if attrs.unit_conversion == "kelvin_to_celsius":
+            kelvin_to_celsius_inplace(values)
+        if attrs.deaccumulate_to_rate:
+            counters[DEACCUMULATION_INVALID] = deaccumulate_to_rates_inplace(
+                values,
+                data_array["lead_time"].values,
+                np.timedelta64(attrs.window_reset_hours, "h"),
+                axis=data_array.get_axis_num("lead_time"),
+            )
+        round_for_storage(values, attrs)
+        return counters
+
+    @classmethod
+    def update_template_with_results(
+        cls, template_ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
+    ) -> xr.Dataset:
+        """Trim to the last init written and record, per init, the longest lead any variable wrote."""
+        ds = super().update_template_with_results(template_ds, results, append_dim)
+        longest: dict[pd.Timestamp, int] = {}
+        for result in results.values():
+            for init_time, maxima in result.coverage.items():
+                if "lead_time" in maxima:
+                    key = timestamp(init_time)
+                    longest[key] = max(longest.get(key, 0), int(maxima["lead_time"]))
+        ingested = ds["ingested_forecast_length"].values.copy()
+        for i, init_time in enumerate(pd.DatetimeIndex(ds[append_dim].values)):
+            if init_time in longest:
+                ingested[i] = np.timedelta64(longest[timestamp(init_time)], "s")
+        ds["ingested_forecast_length"] = ds["ingested_forecast_length"].copy(data=ingested)
+        return ds

@@ -1,0 +1,139 @@
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from pydantic import ValidationError
+
+from datasets.common.config_models import DataVar, DataVarAttrs, Encoding
+from datasets.common.errors import SourceNotFoundError, SourceReadError
+from datasets.common.sources.grib import iter_messages, message_identity
+from datasets.common.timestamps import timedelta, timestamp
+from datasets.noaa.noaa_region_job import NoaaInternalAttrs, NoaaRegionJob, NoaaSourceFileCoord, needs_message
+from tests.support.grib_archive import ArchiveGrid, GribVariable, gfs_relative_path, write_gfs_archive
+from tests.support.range_server import RangeServer
+
+GRID = ArchiveGrid(resolution=2.5)
+INIT = timestamp("2024-01-01T00:00")
+LEADS = [timedelta("0h"), timedelta("7h")]
+SOURCES = [
+    GribVariable(element="TMP", level="2 m above ground", discipline=0, category=0, number=0, surface_type=103,
+                 surface_value=2, offset=280),
+    GribVariable(element="APCP", level="surface", discipline=0, category=1, number=8, surface_type=1,
+                 window_kind="acc", window_reset_hours=6, running_total=True, at_lead_0=True, offset=3, amplitude=2),
+    GribVariable(element="UGRD", level="10 m above ground", discipline=0, category=2, number=2, surface_type=103,
+                 surface_value=10),
+]  # fmt: skip
+
+
+def data_var(name: str, element: str, level: str, **window: object) -> DataVar[NoaaInternalAttrs]:
+    return DataVar(
+        name=name,
+        encoding=Encoding(dtype="float32", chunks=(1, 2, 73, 144), fill_value=np.nan),
+        attrs=DataVarAttrs(long_name=name, short_name=name[:3], units="1", step_type="instant"),
+        internal_attrs=NoaaInternalAttrs(
+            grib_element=element,
+            grib_index_level=level,
+            keep_mantissa_bits=7,
+            **window,  # ty: ignore[invalid-argument-type]
+        ),
+    )
+
+
+TEMPERATURE = data_var("temperature_2m", "TMP", "2 m above ground")
+PRECIPITATION = data_var(
+    "precipitation_surface", "APCP", "surface", window_kind="acc", window_reset_hours=6, deaccumulate_to_rate=True
+)
+WIND = data_var("wind_u_10m", "UGRD", "10 m above ground")
+
+
+class GfsCoord(NoaaSourceFileCoord):
+    def relative_path(self) -> str:
+        return gfs_relative_path(self.init_time, self.lead_time)
+
+
+class GfsJob(NoaaRegionJob[GfsCoord]):
+    source_file_coord_class = GfsCoord
+    grid = GRID.grid_spec()
+
+
+@pytest.fixture
+def server(tmp_path: Path, http_archive: Callable[[Path], RangeServer]) -> RangeServer:
+    write_gfs_archive(tmp_path / "archive", [INIT], LEADS, SOURCES, GRID)
+    return http_archive(tmp_path / "archive")
+
+
+def make_job(source_url: str, *data_vars: DataVar[NoaaInternalAttrs]) -> GfsJob:
+    template = xr.Dataset(
+        coords={"init_time": [INIT], "lead_time": pd.TimedeltaIndex(LEADS)}, attrs={"dataset_id": "noaa-test"}
+    )
+    return GfsJob(
+        template_ds=template, data_vars=data_vars, append_dim="init_time", region=slice(0, 1), source_url=source_url
+    )
+
+
+def test_internal_attrs_window_rules() -> None:
+    with pytest.raises(ValidationError, match="reset period"):
+        NoaaInternalAttrs(grib_element="APCP", grib_index_level="surface", keep_mantissa_bits=7, window_kind="acc")
+    with pytest.raises(ValidationError, match="only accumulations"):
+        NoaaInternalAttrs(
+            grib_element="TMP", grib_index_level="surface", keep_mantissa_bits=7, deaccumulate_to_rate=True
+        )
+    attrs = PRECIPITATION.internal_attrs
+    assert attrs.expected_field(timedelta("7h")).forecast == "6-7 hour acc fcst"
+    assert attrs.expected_field(timedelta("12h")).forecast == "6-12 hour acc fcst"
+    assert TEMPERATURE.internal_attrs.expected_field(timedelta("0h")).forecast == "anl"
+    assert not needs_message(attrs, timedelta("0h"))
+    assert needs_message(TEMPERATURE.internal_attrs, timedelta("0h"))
+
+
+def test_download_fetches_only_the_wanted_messages_in_order(server: RangeServer, source_cache: Path) -> None:
+    job = make_job(server.base_url, WIND, PRECIPITATION, TEMPERATURE)
+    coord = job.source_file_coord(INIT, timedelta("7h"), job.data_vars)
+    path = job.download_file(coord)
+    assert path.parent == source_cache / "noaa-test"
+    identities = [message_identity(m) for m in iter_messages(path.read_bytes())]
+    assert [str(i) for i in identities] == [
+        "UGRD:10 m above ground:7 hour fcst",
+        "APCP:surface:6-7 hour acc fcst",
+        "TMP:2 m above ground:7 hour fcst",
+    ]
+    done = coord.model_copy(update={"downloaded_path": path})
+    for var in (WIND, PRECIPITATION, TEMPERATURE):
+        values = job.read_data(done, var)
+        assert values.shape == (73, 144)
+        assert not np.isnan(values).any()
+    ranges = [r.range for r in server.requests_for(coord.relative_path())]
+    assert len(ranges) == 2, ranges  # the nearby closed ranges coalesced, and the open-ended last message
+    assert ranges[1] is not None
+    assert ranges[1].endswith("-")
+
+
+def test_lead_0_of_a_window_is_nan_without_a_download(server: RangeServer, source_cache: Path) -> None:
+    job = make_job(server.base_url, PRECIPITATION)
+    coord = job.source_file_coord(INIT, timedelta("0h"), job.data_vars)
+    assert coord.fields == ()
+    path = job.download_file(coord)
+    assert server.requests_for(coord.relative_path()) == []
+    assert np.isnan(job.read_data(coord.model_copy(update={"downloaded_path": path}), PRECIPITATION)).all()
+
+
+def test_field_missing_from_the_index_is_a_read_error(server: RangeServer, source_cache: Path) -> None:
+    pressure = data_var("pressure_surface", "PRES", "surface")
+    job = make_job(server.base_url, TEMPERATURE, pressure)
+    with pytest.raises(SourceReadError, match="PRES:surface:7 hour fcst"):
+        job.download_file(job.source_file_coord(INIT, timedelta("7h"), job.data_vars))
+
+
+def test_missing_index_or_grib_is_not_found(server: RangeServer, tmp_path: Path, source_cache: Path) -> None:
+    job = make_job(server.base_url, TEMPERATURE)
+    coord = job.source_file_coord(INIT, timedelta("7h"), job.data_vars)
+    (tmp_path / "archive" / coord.relative_path()).unlink()
+    with pytest.raises(SourceNotFoundError):
+        job.download_file(coord)
+    (tmp_path / "archive" / (coord.relative_path() + ".idx")).unlink()
+    with pytest.raises(SourceNotFoundError, match=r"\.idx"):
+        job.download_file(coord)
+    assert list(source_cache.rglob("*.grib2")) == []
