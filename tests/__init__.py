@@ -1,1 +1,1 @@
-import datasets.common.sources  # noqa: F401  (loads pyproj before eccodes; see that package)
+import datasets  # noqa: F401  (loads pyproj before eccodes; see datasets/__init__.py)

@@ -1,4 +1,0 @@
-# eccodes' wheels load eckit's bundled PROJ, SQLite and curl with RTLD_GLOBAL. A pyproj imported after
-# that mixes two copies of PROJ and the process aborts at exit ("double free or corruption"). Importing
-# pyproj before any eccodes import (this package is imported before its modules) keeps them apart.
-import pyproj  # noqa: F401
