@@ -18,9 +18,15 @@ import xarray as xr
 from datasets.common.sources.fetch import fetch_bytes, fetch_ranges, join_url
 from datasets.common.sources.grib import ExpectedField, decode_message
 from datasets.common.sources.noaa_idx import parse_idx
+from datasets.common.sources.synthetic_archive import (
+    ArchiveGrid,
+    GribVariable,
+    encode_message,
+    expected_value,
+    gfs_relative_path,
+)
 from datasets.common.timestamps import timedelta, timestamp
-from tests.support.grib_archive import ArchiveGrid, GribVariable, encode_message, expected_value, gfs_relative_path
-from tests.support.range_server import RangeServer
+from pipelines.demo.range_server import RangeServer
 
 GRID = ArchiveGrid(resolution=0.25)
 INIT = timestamp("2024-01-01T00:00")

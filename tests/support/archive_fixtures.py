@@ -9,7 +9,7 @@ import pytest
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from datasets.common.sources.fetch import CACHE_DIR_ENV, FetchSettings, configure_fetch
-from tests.support.range_server import RangeServer
+from pipelines.demo.range_server import RangeServer
 
 TEST_FETCH_SETTINGS = FetchSettings(
     timeout_seconds=10,

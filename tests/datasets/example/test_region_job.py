@@ -9,14 +9,20 @@ import xarray as xr
 
 from datasets.common.results import SourceFileStatus
 from datasets.common.sources.grib import iter_messages
+from datasets.common.sources.synthetic_archive import (
+    ArchiveGrid,
+    GribVariable,
+    expected_value,
+    gfs_relative_path,
+    write_gfs_archive,
+)
 from datasets.common.timestamps import timedelta, timestamp
 from datasets.common.transforms.rounding import round_float32_inplace
 from datasets.example.dynamical_dataset import EXAMPLE_DATASET
 from datasets.example.region_job import ExampleRegionJob
 from datasets.example.template_config import LEAD_TIMES
+from pipelines.demo.range_server import RangeServer
 from steps.metadata import write_metadata
-from tests.support.grib_archive import ArchiveGrid, GribVariable, expected_value, gfs_relative_path, write_gfs_archive
-from tests.support.range_server import RangeServer
 
 CONFIG = EXAMPLE_DATASET.template_config
 INITS = [timestamp("2024-01-01T00:00"), timestamp("2024-01-01T06:00")]

@@ -10,10 +10,10 @@ from pydantic import ValidationError
 from datasets.common.config_models import DataVar, DataVarAttrs, Encoding
 from datasets.common.errors import SourceNotFoundError, SourceReadError
 from datasets.common.sources.grib import iter_messages, message_identity
+from datasets.common.sources.synthetic_archive import ArchiveGrid, GribVariable, gfs_relative_path, write_gfs_archive
 from datasets.common.timestamps import timedelta, timestamp
 from datasets.noaa.noaa_region_job import NoaaInternalAttrs, NoaaRegionJob, NoaaSourceFileCoord, needs_message
-from tests.support.grib_archive import ArchiveGrid, GribVariable, gfs_relative_path, write_gfs_archive
-from tests.support.range_server import RangeServer
+from pipelines.demo.range_server import RangeServer
 
 GRID = ArchiveGrid(resolution=2.5)
 INIT = timestamp("2024-01-01T00:00")

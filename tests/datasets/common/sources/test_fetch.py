@@ -14,7 +14,7 @@ from datasets.common.sources.fetch import (
     fetch_ranges,
     join_url,
 )
-from tests.support.range_server import RangeServer
+from pipelines.demo.range_server import RangeServer
 
 CONTENT = bytes(range(256)) * 40  # 10240 bytes
 

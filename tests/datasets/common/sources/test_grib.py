@@ -9,9 +9,9 @@ from datasets.common.errors import SourceReadError
 from datasets.common.sources.fetch import fetch_bytes, fetch_ranges, join_url
 from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, iter_messages, split_fields
 from datasets.common.sources.noaa_idx import parse_idx
+from datasets.common.sources.synthetic_archive import ArchiveGrid, GribVariable, encode_message, expected_value
 from datasets.common.timestamps import timedelta, timestamp
-from tests.support.grib_archive import ArchiveGrid, GribVariable, encode_message, expected_value
-from tests.support.range_server import RangeServer
+from pipelines.demo.range_server import RangeServer
 
 SAMPLES = Path(__file__).parents[3] / "data" / "grib"
 GRID = ArchiveGrid(resolution=2.5)

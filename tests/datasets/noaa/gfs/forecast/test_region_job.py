@@ -12,6 +12,7 @@ from zarr.abc.store import Store
 
 from datasets.common.errors import SourceNotFoundError
 from datasets.common.results import VariableResult, merge_results
+from datasets.common.sources.synthetic_archive import gfs_relative_path
 from datasets.common.timestamps import timedelta, timestamp
 from datasets.noaa.gfs.forecast import region_job
 from datasets.noaa.gfs.forecast.region_job import (
@@ -21,6 +22,7 @@ from datasets.noaa.gfs.forecast.region_job import (
     NoaaGfsForecastRegionJob,
 )
 from datasets.noaa.gfs.forecast.template_config import GFS_DATA_VARS, NoaaGfsForecastTemplateConfig
+from pipelines.demo.range_server import RangeServer
 from tests.support.gfs_archive import (
     SmallGridRegionJob,
     SmallGridTemplateConfig,
@@ -28,8 +30,6 @@ from tests.support.gfs_archive import (
     hours,
     write_test_archive,
 )
-from tests.support.grib_archive import gfs_relative_path
-from tests.support.range_server import RangeServer
 
 START = timestamp("2021-05-01T00:00")
 INITS = list(pd.date_range(START, periods=3, freq="6h"))

@@ -10,8 +10,7 @@ import pytest
 from datasets.common.sources.fetch import fetch_bytes, fetch_ranges, join_url
 from datasets.common.sources.grib import ExpectedField, decode_message
 from datasets.common.sources.noaa_idx import parse_idx
-from datasets.common.timestamps import timedelta, timestamp
-from tests.support.grib_archive import (
+from datasets.common.sources.synthetic_archive import (
     ArchiveGrid,
     GribVariable,
     expected_value,
@@ -19,7 +18,8 @@ from tests.support.grib_archive import (
     write_gfs_archive,
     write_grib_file,
 )
-from tests.support.range_server import RangeServer
+from datasets.common.timestamps import timedelta, timestamp
+from pipelines.demo.range_server import RangeServer
 
 GRID = ArchiveGrid(resolution=2.5)
 INITS = [timestamp("2024-01-01T00:00"), timestamp("2024-01-01T06:00")]

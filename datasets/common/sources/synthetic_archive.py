@@ -4,8 +4,10 @@ Values are exact functions of (variable, init, lead, latitude, longitude, member
 of 2**-fraction_bits and the packing is lossless for such values, so decoding returns them exactly.
 """
 
+import multiprocessing
 import zlib
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import eccodes
@@ -95,21 +97,20 @@ def _quantize(values: np.ndarray, fraction_bits: int) -> np.ndarray:
     return np.round(values * scale) / scale
 
 
+def spatial_field(variable: GribVariable, latitude: np.ndarray, longitude: np.ndarray) -> np.ndarray:
+    """The part of every value of `variable` that varies in space (the costly part: computed once per message)."""
+    phase = zlib.crc32(f"{variable.element}:{variable.level}".encode()) % 360
+    pattern = np.cos(np.radians(latitude)) * np.sin(np.radians(longitude + phase))
+    return variable.offset + variable.amplitude * pattern + 0.001 * latitude
+
+
 def hourly_value(
-    variable: GribVariable,
-    init: pd.Timestamp,
-    hour: int,
-    latitude: np.ndarray,
-    longitude: np.ndarray,
-    member: int | None = None,
+    variable: GribVariable, init: pd.Timestamp, hour: int, spatial: np.ndarray, member: int | None = None
 ) -> np.ndarray:
     """The per-hour quantity behind every message (instant value, or the hour's share of a window)."""
-    phase = zlib.crc32(f"{variable.element}:{variable.level}".encode()) % 360
     init_index = int((init - REFERENCE_TIME) / timedelta("6h")) % 32
-    pattern = np.cos(np.radians(latitude)) * np.sin(np.radians(longitude + phase))
     trend = 0.25 * hour + 0.5 * init_index + 0.125 * (member or 0)
-    values = variable.offset + variable.amplitude * pattern + trend + 0.001 * latitude
-    return _quantize(values, variable.fraction_bits)
+    return _quantize(spatial + trend, variable.fraction_bits)
 
 
 def expected_value(
@@ -124,17 +125,18 @@ def expected_value(
 ) -> np.ndarray:
     """The exact value of a message. Windowed variables default to the window that resets (not the total)."""
     lat, lon = np.broadcast_arrays(np.asarray(latitude, dtype=np.float64), np.asarray(longitude, dtype=np.float64))
+    spatial = spatial_field(variable, lat, lon)
     hours = int(lead / timedelta("1h"))
     if variable.window_kind is None:
-        return hourly_value(variable, init, hours, lat, lon, member)
+        return hourly_value(variable, init, hours, spatial, member)
     if window_start is None:
         assert variable.window_reset_hours is not None, f"{variable.element}: a window needs window_reset_hours"
         window_start = gfs_window_start(lead, variable.window_reset_hours)
     start = int(window_start / timedelta("1h"))
     if hours == start:
-        steps = [hourly_value(variable, init, hours, lat, lon, member)]
+        steps = [hourly_value(variable, init, hours, spatial, member)]
         return np.zeros_like(steps[0]) if variable.window_kind == "acc" else steps[0]
-    steps = [hourly_value(variable, init, h, lat, lon, member) for h in range(start + 1, hours + 1)]
+    steps = [hourly_value(variable, init, h, spatial, member) for h in range(start + 1, hours + 1)]
     match variable.window_kind:
         case "acc":
             return np.sum(steps, axis=0)
@@ -289,9 +291,12 @@ def write_gfs_archive(
     variables: Sequence[GribVariable],
     grid: ArchiveGrid,
     resolution_tag: str = "0p25",
+    workers: int = 1,
 ) -> list[Path]:
-    return [
-        write_grib_file(root / gfs_relative_path(init, lead, resolution_tag), init, lead, variables, grid)
-        for init in inits
-        for lead in leads
-    ]
+    """One file per (init, lead); `workers` > 1 writes them in that many processes (worth it on fine grids)."""
+    files = [(root / gfs_relative_path(init, lead, resolution_tag), init, lead) for init in inits for lead in leads]
+    if workers == 1:
+        return [write_grib_file(path, init, lead, variables, grid) for path, init, lead in files]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(write_grib_file, path, init, lead, variables, grid) for path, init, lead in files]
+        return [future.result() for future in futures]
