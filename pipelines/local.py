@@ -1,4 +1,5 @@
 import multiprocessing
+import os
 import queue
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -15,7 +16,7 @@ from steps.context import StepContext
 from steps.join import JoinSummary, join
 from steps.plan import plan
 from steps.run_state import Filters, Operation
-from steps.write import WriteSummary, write
+from steps.write import WRITE_ENV, WriteSummary, write
 
 console = Console(stderr=True)
 
@@ -83,6 +84,8 @@ def run_local(
 def _run_writers(context: StepContext, run_id: str, workers_total: int, on_event: Any) -> list[WriteSummary]:
     if workers_total == 1:
         return [write(context, run_id=run_id, worker_index=0, workers_total=1, progress=on_event)]
+    for name, value in WRITE_ENV.items():
+        os.environ.setdefault(name, value)  # read by glibc when each spawned worker starts
     spawn = multiprocessing.get_context("spawn")
     with spawn.Manager() as manager:
         events = manager.Queue()

@@ -11,6 +11,9 @@ from steps.plan import PLAN
 from steps.run_state import PlanRecord
 
 JOBS_PREFIX = "jobs/"
+# Environment for a process that runs `write`: glibc would otherwise mmap (and page-fault) every fresh
+# decode or chunk buffer; see DESIGN.md "Performance facts".
+WRITE_ENV = {"MALLOC_MMAP_THRESHOLD_": "67108864", "MALLOC_TRIM_THRESHOLD_": "268435456"}
 
 
 class JobResult(FrozenBaseModel):

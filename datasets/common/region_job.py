@@ -1,6 +1,7 @@
+import itertools
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -9,9 +10,11 @@ import pandas as pd
 import xarray as xr
 import zarr
 from zarr.abc.store import Store
+from zarr.core.sync import sync
 
 from datasets.common.config_models import DataVar, FrozenBaseModel
 from datasets.common.errors import SourceNotFoundError, SourceReadError
+from datasets.common.region_layout import Download, RegionLayout
 from datasets.common.results import SourceFileStatus, VariableResult, build_variable_result
 from datasets.common.timestamps import timestamp
 from datasets.common.transforms.rounding import round_for_storage
@@ -165,19 +168,16 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
             coords = list(self.generate_source_file_coords(processing_ds, group))
             downloads = self._download_all(coords, progress)
             try:
-                for data_var in group:
-                    results[data_var.name] = self._process_variable(
-                        data_var, processing_ds, processing_region, coords, downloads, stores, progress
-                    )
+                results.update(
+                    self._process_group(group, processing_ds, processing_region, coords, downloads, stores, progress)
+                )
             finally:
-                for path in downloads.values():
+                for path in downloads:
                     if isinstance(path, Path):
                         path.unlink(missing_ok=True)
         return results
 
-    def _download_all(
-        self, coords: Sequence[SFC], progress: ProgressCallback
-    ) -> dict[int, Path | tuple[SourceFileStatus, str]]:
+    def _download_all(self, coords: Sequence[SFC], progress: ProgressCallback) -> list[Download]:
         def download(coord: SFC) -> Path | tuple[SourceFileStatus, str]:
             try:
                 return self.download_file(coord)
@@ -189,25 +189,55 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
                 progress("source_files", 1)
 
         with ThreadPoolExecutor(self.download_parallelism) as pool:
-            return dict(enumerate(pool.map(download, coords)))
+            return list(pool.map(download, coords))
 
-    def _process_variable(
+    def _process_group(
         self,
-        data_var: DV,
+        group: Sequence[DV],
         processing_ds: xr.Dataset,
         processing_region: slice,
         coords: Sequence[SFC],
-        downloads: Mapping[int, Path | tuple[SourceFileStatus, str]],
+        downloads: Sequence[Download],
         stores: Sequence[Store],
         progress: ProgressCallback,
-    ) -> VariableResult:
-        template_var = processing_ds[data_var.name]
-        data_array = xr.DataArray(
-            np.full(template_var.shape, np.nan, dtype=np.float32),
-            coords=template_var.coords,
-            dims=template_var.dims,
-        )
+    ) -> dict[str, VariableResult]:
+        """Read each variable into a reused buffer while the previous one is transformed and written."""
+        layout = RegionLayout.build(processing_ds, [v.name for v in group], [c.out_loc() for c in coords], downloads)
+        buffers = [np.empty(layout.shape, dtype=np.float32) for _ in range(min(2, len(group)))]
+        results: dict[str, VariableResult] = {}
+        with ThreadPoolExecutor(1) as writer:
+            pending: Future[VariableResult] | None = None
+            for i, data_var in enumerate(group):
+                buffer = buffers[i % len(buffers)]
+                buffer.fill(np.nan)
+                statuses = self._read_variable(data_var, layout, coords, downloads, buffer)
+                if pending is not None:
+                    result = pending.result()
+                    results[result.name] = result
+                pending = writer.submit(
+                    self._finish_variable,
+                    data_var,
+                    layout,
+                    buffer,
+                    processing_region,
+                    coords,
+                    statuses,
+                    stores,
+                    progress,
+                )
+            if pending is not None:
+                result = pending.result()
+                results[result.name] = result
+        return results
 
+    def _read_variable(
+        self,
+        data_var: DV,
+        layout: RegionLayout,
+        coords: Sequence[SFC],
+        downloads: Sequence[Download],
+        buffer: np.ndarray,
+    ) -> list[tuple[SourceFileStatus, str]]:
         def read(index: int) -> tuple[SourceFileStatus, str]:
             download = downloads[index]
             if not isinstance(download, Path):
@@ -217,16 +247,30 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
                 values = self.read_data(coord, data_var)
             except SourceReadError as e:
                 return (SourceFileStatus.read_failed, str(e))
-            data_array.loc[dict(coord.out_loc())] = values
+            position = layout.positions[index]
+            assert position is not None, "every downloaded file has a position"
+            buffer[position] = values
             return (SourceFileStatus.succeeded, "")
 
         with ThreadPoolExecutor(self.read_parallelism) as pool:
-            statuses = list(pool.map(read, range(len(coords))))
-        counters = self.apply_data_transformations(data_array, data_var)
+            return list(pool.map(read, range(len(coords))))
 
+    def _finish_variable(
+        self,
+        data_var: DV,
+        layout: RegionLayout,
+        buffer: np.ndarray,
+        processing_region: slice,
+        coords: Sequence[SFC],
+        statuses: Sequence[tuple[SourceFileStatus, str]],
+        stores: Sequence[Store],
+        progress: ProgressCallback,
+    ) -> VariableResult:
+        data_array = xr.DataArray(buffer, coords=layout.coords, dims=layout.dims)
+        counters = self.apply_data_transformations(data_array, data_var) if buffer.size else {}
         offset = self.region.start - processing_region.start
-        out = data_array.isel({self.append_dim: slice(offset, offset + self.region.stop - self.region.start)})
-        write_region(stores, data_var.name, self.region, out.values)
+        out = buffer[offset : offset + self.region.stop - self.region.start]
+        write_region(stores, data_var.name, self.region, out)
         progress("bytes_written", out.nbytes)
         return build_variable_result(
             data_var.name,
@@ -240,10 +284,29 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
 
 
 def write_region(stores: Sequence[Store], name: str, region: slice, values: np.ndarray) -> None:
+    """Replace the whole append-dim shards of `region` with `values`.
+
+    `values` may stop short of the array's extent along other dims: the rest of those shards becomes fill.
+    """
     for store in stores:
         array = zarr.open_array(store=store, path=name, mode="r+", zarr_format=3)
-        assert array.shape[1:] == values.shape[1:], f"{name}: region shape {values.shape} does not fit {array.shape}"
-        array[region] = values
+        extent = array.shape[1:]
+        assert len(values.shape) == len(array.shape), f"{name}: region shape {values.shape} does not fit {array.shape}"
+        assert all(v <= a for v, a in zip(values.shape[1:], extent, strict=True)), (
+            f"{name}: region shape {values.shape} does not fit {array.shape}"
+        )
+        if values.shape[1:] != extent:
+            delete_shards(array, region)
+        if values.size:
+            array[(region, *(slice(0, n) for n in values.shape[1:]))] = values
+
+
+def delete_shards(array: zarr.Array, region: slice) -> None:
+    shard_shape = array.shards or array.chunks
+    append_shards = range(region.start // shard_shape[0], -(-region.stop // shard_shape[0]))
+    other_shards = (range(-(-size // shard)) for size, shard in zip(array.shape[1:], shard_shape[1:], strict=True))
+    for shard in itertools.product(append_shards, *other_shards):
+        sync((array.store_path / array.metadata.encode_chunk_key(shard)).delete())
 
 
 def append_dim_shard_size(template_ds: xr.Dataset, append_dim: str, data_vars: Sequence[DataVar[Any]]) -> int:

@@ -7,6 +7,7 @@ from hera.workflows import models as m
 from datasets.common.dynamical_dataset import SOURCE_URL_ENV, DynamicalDataset
 from datasets.common.storage import REPLICA_URLS_ENV, STORE_URL_ENV
 from pipelines.argo.settings import PLAN_OUTPUT, WORKER_INDICES_OUTPUT, ArgoSettings, Param
+from steps.write import WRITE_ENV
 
 RUN_AS_USER = 1000
 STEP_DEADLINE_SECONDS = 3600
@@ -21,8 +22,6 @@ PLAN_ENV = {
     Param.overwrite_metadata: "REFORMAT_OVERWRITE_METADATA",
 }
 PLAN_INPUTS = (Param.operation, Param.run_id, Param.workers, *PLAN_ENV)
-# glibc would mmap (and page-fault) every fresh decode buffer; see DESIGN.md "Performance facts".
-WRITE_ENV = {"MALLOC_MMAP_THRESHOLD_": "67108864", "MALLOC_TRIM_THRESHOLD_": "268435456"}
 
 
 def pod_security_context() -> m.PodSecurityContext:

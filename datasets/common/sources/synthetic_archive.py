@@ -42,6 +42,7 @@ class GribVariable(FrozenBaseModel):
     at_lead_0: bool | None = None  # default: instant fields only
     offset: float = 0.0
     amplitude: float = 10.0
+    noise: float = 0.0  # standard deviation of fixed small-scale noise, for realistic packed sizes
     fraction_bits: int = 6
 
     @property
@@ -101,7 +102,10 @@ def spatial_field(variable: GribVariable, latitude: np.ndarray, longitude: np.nd
     """The part of every value of `variable` that varies in space (the costly part: computed once per message)."""
     phase = zlib.crc32(f"{variable.element}:{variable.level}".encode()) % 360
     pattern = np.cos(np.radians(latitude)) * np.sin(np.radians(longitude + phase))
-    return variable.offset + variable.amplitude * pattern + 0.001 * latitude
+    field = variable.offset + variable.amplitude * pattern + 0.001 * latitude
+    if variable.noise:
+        field += variable.noise * np.random.default_rng(phase).standard_normal(field.shape)
+    return field
 
 
 def hourly_value(

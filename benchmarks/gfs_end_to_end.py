@@ -1,0 +1,119 @@
+"""End-to-end GFS throughput on the same files: our pipeline, the naive xarray path, and the floor.
+
+Writes 16 GFS-layout files (one init, leads 0-15 h) of 10 full-grid 0.25 degree complex-packed messages with
+small-scale noise (realistic packed sizes), then, each in a fresh process:
+- ours: `run_local` backfill of noaa-gfs-forecast with 2 workers from a loopback HTTP mirror;
+- naive: `xarray.open_dataset(engine="cfgrib")` per variable per file, concat, `to_zarr` into Icechunk;
+- floor: eccodes decode of every message, rounding, and zarr writes of the same shards, on all cores.
+Run: `uv run python -m benchmarks.gfs_end_to_end [ARCHIVE_DIR]` (files already in ARCHIVE_DIR are reused).
+"""
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+import zarr
+
+from benchmarks.gfs_baselines import cfgrib_filters, floor_path, naive_path
+from benchmarks.measure import Measurement, measure
+from datasets.common.sources.fetch import CACHE_DIR_ENV
+from datasets.common.sources.synthetic_archive import gfs_relative_path, write_gfs_archive
+from datasets.common.storage import open_repository, parse_store_config
+from datasets.common.timestamps import timedelta, timestamp
+from datasets.noaa.gfs.forecast import noaa_gfs_forecast
+from datasets.noaa.gfs.forecast.synthetic_archive import FULL_GRID, grib_variable
+from datasets.noaa.gfs.forecast.template_config import GFS_DATA_VARS
+from pipelines.demo.range_server import RangeServer
+from pipelines.local import run_local
+from steps.context import StepContext
+from steps.run_state import Filters
+
+INIT = timestamp("2021-05-01T00:00")
+LEADS = [timedelta(f"{h}h") for h in range(16)]
+DATA_VARS = [v for v in GFS_DATA_VARS if v.internal_attrs.window_kind is None][:10]
+WORKERS = 2
+
+
+def write_archive(root: Path) -> list[Path]:
+    paths = [root / gfs_relative_path(INIT, lead) for lead in LEADS]
+    if all(p.exists() and p.with_name(p.name + ".idx").exists() for p in paths):
+        return paths
+    variables = [grib_variable(v).model_copy(update={"noise": 0.8, "fraction_bits": 4}) for v in DATA_VARS]
+    return write_gfs_archive(root, [INIT], LEADS, variables, FULL_GRID, workers=os.cpu_count() or 1)
+
+
+def our_path(source_url: str, store: Path) -> None:
+    context = StepContext.create(noaa_gfs_forecast(), str(store), source_url)
+    summary = run_local(
+        context,
+        operation="backfill",
+        run_id="benchmark",
+        append_dim_end=INIT + timedelta("6h"),
+        filters=Filters(variable_names=tuple(v.name for v in DATA_VARS)),
+        workers=WORKERS,
+        show_progress=False,
+    )
+    assert summary.published, summary.message
+    assert all(r.succeeded == len(LEADS) for r in summary.variables.values()), "every message must be read"
+
+
+def in_fresh_process(action: Callable[..., None], *args: object) -> Measurement:
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(measure, action, *args).result()
+
+
+def report(label: str, m: Measurement, messages: int, grib_bytes: int) -> None:
+    print(
+        f"{label:<7} wall {m.wall_seconds:6.2f} s  cpu {m.cpu_seconds:6.2f} s  "
+        f"{grib_bytes / m.wall_seconds / 1e6:6.1f} MB/s GRIB  {messages / m.wall_seconds:6.1f} msg/s  "
+        f"{messages / m.wall_seconds / WORKERS:6.1f} msg/s per core  {messages / m.cpu_seconds:5.1f} msg per cpu-s  "
+        f"peak RSS {m.peak_rss_bytes / 1e6:6.0f} MB"
+    )
+
+
+def stored_values(store: Path, name: str) -> np.ndarray:
+    repo = open_repository(parse_store_config(str(store)), create=False)
+    return np.asarray(zarr.open_array(repo.readonly_session("main").store, path=name, mode="r")[0, : len(LEADS)])
+
+
+def main() -> None:
+    keep = Path(sys.argv[1]) if len(sys.argv) > 1 else None
+    with tempfile.TemporaryDirectory() as tmp:
+        root = keep or Path(tmp) / "archive"
+        paths = write_archive(root)
+        grib_bytes = sum(p.stat().st_size for p in paths)
+        messages = len(paths) * len(DATA_VARS)
+        print(
+            f"{len(paths)} files x {len(DATA_VARS)} messages on the {FULL_GRID.ni}x{FULL_GRID.nj} grid, "
+            f"{grib_bytes / 1e6:.0f} MB of GRIB; {os.cpu_count()} cores; load average before "
+            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
+        os.environ[CACHE_DIR_ENV] = str(Path(tmp) / "cache")
+        server = RangeServer(root)
+        try:
+            ours = in_fresh_process(our_path, server.base_url, Path(tmp) / "ours.icechunk")
+        finally:
+            server.close()
+        names = [v.name for v in DATA_VARS]
+        naive = in_fresh_process(naive_path, paths, cfgrib_filters(paths[0]), names, Path(tmp) / "naive.icechunk")
+        floor = in_fresh_process(floor_path, paths, DATA_VARS, Path(tmp) / "floor.icechunk", os.cpu_count() or 1)
+        for label, m in (("ours", ours), ("naive", naive), ("floor", floor)):
+            report(label, m, messages, grib_bytes)
+        print(
+            f"ours / floor wall {ours.wall_seconds / floor.wall_seconds:.2f} (target <= 1.3); "
+            f"naive / ours wall {naive.wall_seconds / ours.wall_seconds:.2f} (target >= 2.5); "
+            f"load average after {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
+        wind = DATA_VARS[3].name
+        ours_values, floor_values = (stored_values(Path(tmp) / f"{n}.icechunk", wind) for n in ("ours", "floor"))
+        same = np.array_equal(ours_values, floor_values, equal_nan=True)
+        print(f"ours and floor store identical {wind}: {same}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xarray as xr
+
+from datasets.common.results import SourceFileStatus
+
+# A downloaded source file's local path, or why it could not be downloaded
+type Download = Path | tuple[SourceFileStatus, str]
+
+
+@dataclass(frozen=True)
+class RegionLayout:
+    """Where each source file's values go in a processing region's buffer.
+
+    The buffer stops after the last position that has a downloaded source file along every dim a source file
+    locates (except the append dim): forecasts whose later lead times are not out yet cost only what exists.
+    """
+
+    dims: tuple[str, ...]
+    coords: Mapping[Any, xr.DataArray]
+    shape: tuple[int, ...]
+    positions: tuple[tuple[int | slice, ...] | None, ...]
+
+    @classmethod
+    def build(
+        cls,
+        processing_ds: xr.Dataset,
+        var_names: Sequence[str],
+        out_locs: Sequence[Mapping[str, Any]],
+        downloads: Sequence[Download],
+    ) -> "RegionLayout":
+        template_var = processing_ds[var_names[0]]
+        dims = tuple(str(d) for d in template_var.dims)
+        assert all(processing_ds[n].dims == template_var.dims for n in var_names), "a group's variables share dims"
+        indexes = [
+            {dim: _position(processing_ds.indexes[dim], value) for dim, value in out_loc.items()}
+            for out_loc in out_locs
+        ]
+        append_dim = dims[0]
+        located = {dim for index in indexes for dim in index if dim != append_dim}
+        stops = {
+            dim: max(
+                (index[dim] + 1 for index, d in zip(indexes, downloads, strict=True) if isinstance(d, Path)), default=0
+            )
+            for dim in located
+        }
+        cropped = template_var.isel({dim: slice(0, stop) for dim, stop in stops.items()})
+        positions = tuple(
+            tuple(index.get(dim, slice(None)) for dim in dims) if isinstance(download, Path) else None
+            for index, download in zip(indexes, downloads, strict=True)
+        )
+        return cls(dims=dims, coords=dict(cropped.coords), shape=cropped.shape, positions=positions)
+
+
+def _position(index: pd.Index, value: Any) -> int:
+    position = index.get_loc(value)
+    assert isinstance(position, int), f"{index.name} has {value!r} more than once"
+    return position
