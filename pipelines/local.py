@@ -19,6 +19,7 @@ from steps.run_state import Filters, Operation
 from steps.write import WRITE_ENV, WriteSummary, write
 
 console = Console(stderr=True)
+MAX_LISTED_FAILURES = 20
 
 
 def run_local(
@@ -154,8 +155,10 @@ def print_summary(summary: JoinSummary, writes: list[WriteSummary]) -> None:
     skipped = sum(w.jobs_skipped for w in writes)
     if skipped:
         console.print(f"resumed: {skipped} jobs already done were skipped")
-    failures = [url for r in summary.variables.values() for url in (*r.not_found, *r.read_failed)]
-    for failure in sorted(set(failures))[:20]:
-        console.print(f"  [yellow]missing/failed[/yellow] {failure}")
-    if len(set(failures)) > 20:
-        console.print(f"  … and {len(set(failures)) - 20} more")
+    read_failed = sorted({entry for r in summary.variables.values() for entry in r.read_failed})
+    not_found = sorted({url for r in summary.variables.values() for url in r.not_found})
+    for label, entries in (("read failed", read_failed), ("not found", not_found)):
+        for entry in entries[:MAX_LISTED_FAILURES]:
+            console.print(f"  [yellow]{label}[/yellow] {entry}", soft_wrap=True, highlight=False)
+        if len(entries) > MAX_LISTED_FAILURES:
+            console.print(f"  … and {len(entries) - MAX_LISTED_FAILURES} more {label}")

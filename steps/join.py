@@ -87,10 +87,11 @@ def _merge_and_publish(
     published = open_published(repo.readonly_session(snapshot_id=record.base_snapshot).store)
     tip = repo.lookup_branch(record.temp_branch)
     if tip == record.plan_snapshot:
-        if record.operation == "update" and not any(r.succeeded for r in results.values()):
+        if not any(r.succeeded for r in results.values()):
             failed = sum(len(r.not_found) + len(r.read_failed) for r in results.values())
             raise SourceUnavailableError(
-                f"no source file could be read ({failed} failed): the source may be down; nothing was published"
+                f"no source file could be read ({failed} failed, e.g. {_first_failure(results)}): the source may be "
+                "down or --source-url wrong; nothing was published"
             )
         final = final_template(context, record, results, published)
         check_no_shrink(published, final, context.append_dim)
@@ -120,6 +121,10 @@ def _merge_and_publish(
             "nothing was published: plan and run this operation again"
         )
     return PublishRecord(snapshot=joined, message=f"published {record.operation} {record.run_id}")
+
+
+def _first_failure(results: dict[str, VariableResult]) -> str:
+    return min((f for r in results.values() for f in (*r.not_found, *r.read_failed)), default="none")
 
 
 def final_template(

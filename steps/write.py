@@ -2,11 +2,12 @@ import pickle
 from collections.abc import Callable
 from typing import Any
 
+from datasets.common import errors as source_errors
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.region_job import ProgressCallback
 from datasets.common.results import VariableResult, merge_results
 from steps.context import StepContext, planned_jobs
-from steps.errors import RunStateError
+from steps.errors import RunStateError, SourceUnavailableError
 from steps.plan import PLAN
 from steps.run_state import PlanRecord
 
@@ -73,7 +74,12 @@ def write(
             progress("regions", 1)
             continue
         fork = session.fork()
-        variables = job.process([fork.store], progress)
+        try:
+            variables = job.process([fork.store], progress)
+        except source_errors.SourceUnavailableError as e:
+            raise SourceUnavailableError(
+                f"source unavailable: {e}; nothing was published (run again with --run-id {run_id} to resume)"
+            ) from e
         state.write_bytes(job_fork_name(job.key), pickle.dumps(fork))
         state.write_model(job_result_name(job.key), JobResult(key=job.key, variables=variables))
         results.append(variables)

@@ -6,5 +6,9 @@ class SourceReadError(Exception):
     """The source object exists but its content could not be read as requested (truncated, corrupt, wrong field)."""
 
 
+class SourceUnavailableError(Exception):
+    """A source could not be reached or kept failing after every retry (not a missing object)."""
+
+
 class UserInputError(Exception):
     """Bad input from a person: reported as one line, exit code 2."""

@@ -1,12 +1,13 @@
 """A synthetic GFS archive for the 25 noaa-gfs-forecast variables on a coarse global grid, and the values the
 dataset must store for it (generating function + documented transforms), computed independently of the job."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from datasets.common.sources.grib import GridSpec
 from datasets.common.sources.synthetic_archive import ArchiveGrid, expected_value
@@ -14,7 +15,7 @@ from datasets.common.timestamps import timedelta
 from datasets.common.transforms.rounding import round_for_storage
 from datasets.noaa.gfs.forecast.region_job import NoaaGfsForecastRegionJob
 from datasets.noaa.gfs.forecast.synthetic_archive import grib_variable, write_synthetic_gfs_archive
-from datasets.noaa.gfs.forecast.template_config import GfsDataVar, NoaaGfsForecastTemplateConfig
+from datasets.noaa.gfs.forecast.template_config import GFS_DATA_VARS, GfsDataVar, NoaaGfsForecastTemplateConfig
 
 TEST_GRID = ArchiveGrid(resolution=10.0)
 
@@ -46,17 +47,21 @@ def hours(lead: pd.Timedelta) -> int:
     return int(lead / timedelta("1h"))
 
 
+type Availability = Callable[[pd.Timestamp, pd.Timedelta], bool]
+
+
 def expected_stored_values(
     data_var: GfsDataVar,
     init: pd.Timestamp,
     leads: Sequence[pd.Timedelta],
-    available: Callable[[pd.Timestamp, pd.Timedelta], bool],
+    available: Availability,
+    grid: ArchiveGrid = TEST_GRID,
 ) -> np.ndarray:
     """(lead, latitude, longitude) as the dataset must store them, NaN where no value can exist."""
     attrs = data_var.internal_attrs
     variable = grib_variable(data_var)
-    latitude, longitude = np.meshgrid(TEST_GRID.latitudes, TEST_GRID.longitudes, indexing="ij")
-    out = np.full((len(leads), TEST_GRID.nj, TEST_GRID.ni), np.nan, dtype=np.float32)
+    latitude, longitude = np.meshgrid(grid.latitudes, grid.longitudes, indexing="ij")
+    out = np.full((len(leads), grid.nj, grid.ni), np.nan, dtype=np.float32)
     for i, lead in enumerate(leads):
         if not available(init, lead) or (lead == timedelta(0) and not attrs.has_hour_0_values):
             continue
@@ -74,5 +79,39 @@ def expected_stored_values(
             values = expected_value(variable, init, lead, latitude, longitude).astype(np.float32)
             if attrs.unit_conversion == "kelvin_to_celsius":
                 values -= np.float32(273.15)
-        out[i] = np.roll(values, TEST_GRID.ni // 2, axis=1)
+        out[i] = np.roll(values, grid.ni // 2, axis=1)
     return round_for_storage(out, attrs)
+
+
+def assert_all_variables_as_expected(
+    ds: xr.Dataset,
+    inits: Sequence[pd.Timestamp],
+    available: Availability,
+    unreadable: Mapping[str, Availability] | None = None,
+) -> None:
+    """Compare every value of every variable; `unreadable` marks cells whose message alone is bad."""
+    leads = list(pd.TimedeltaIndex(ds["lead_time"].values))
+    for var in GFS_DATA_VARS:
+        bad = (unreadable or {}).get(var.name)
+
+        def readable(init: pd.Timestamp, lead: pd.Timedelta, bad: Availability | None = bad) -> bool:
+            return available(init, lead) and not (bad and bad(init, lead))
+
+        for i, init in enumerate(inits):
+            expected = expected_stored_values(var, init, leads, readable)
+            np.testing.assert_array_equal(ds[var.name].values[i], expected, err_msg=f"{var.name} at {init}")
+
+
+def corrupt_message(path: Path, index: int) -> None:
+    """Overwrite the closing `7777` of message `index` (0-based, by its `.idx` line) with zeros."""
+    lines = path.with_name(path.name + ".idx").read_text().splitlines()
+    end = int(lines[index + 1].split(":")[1]) if index + 1 < len(lines) else path.stat().st_size
+    data = bytearray(path.read_bytes())
+    assert data[end - 4 : end] == b"7777"
+    data[end - 4 : end] = b"\0\0\0\0"
+    path.write_bytes(bytes(data))
+
+
+def idx_line(path: Path, element: str, level: str) -> int:
+    lines = path.with_name(path.name + ".idx").read_text().splitlines()
+    return next(i for i, line in enumerate(lines) if f":{element}:{level}:" in line)

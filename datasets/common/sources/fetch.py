@@ -21,16 +21,15 @@ from obstore.exceptions import BaseError, PermissionDeniedError
 from obstore.store import HTTPStore, LocalStore, ObjectStore, S3Store
 
 from datasets.common.config_models import FrozenBaseModel
-from datasets.common.errors import SourceNotFoundError, SourceReadError
+from datasets.common.errors import SourceNotFoundError, SourceReadError, SourceUnavailableError
 
 CACHE_DIR_ENV = "REFORMAT_CACHE_DIR"
 _AWS_HOST = re.compile(r"^(?P<bucket>[a-z0-9.-]+?)\.s3(?:[.-](?P<region>[a-z0-9-]+))?\.amazonaws\.com$")
 
+# obstore: "Generic HTTP error: Error performing GET <url> in 5.1s, after 6 retries, max_retries: 6, ... - <reason>"
+_RETRIED = re.compile(r"Error performing \w+ \S+ in [^,]+, after (?P<retries>\d+) retries.*? - (?P<reason>.+)$")
+
 type ByteRange = tuple[int, int | None]
-
-
-class SourceUnavailableError(Exception):
-    """A source could not be reached or kept failing after every retry (not a missing object)."""
 
 
 class FetchSettings(FrozenBaseModel):
@@ -149,7 +148,10 @@ def _limiter(host: str) -> _RateLimiter | None:
 
 
 def _summary(error: BaseException) -> str:
-    return str(error).split("\n\nDebug source")[0].strip().splitlines()[0]
+    first_line = str(error).split("\n\nDebug source")[0].strip().splitlines()[0]
+    if retried := _RETRIED.search(first_line):
+        return f"{retried['reason'].strip()} (after {retried['retries']} retries)"
+    return first_line
 
 
 def _call[T](

@@ -52,3 +52,15 @@ def test_worker_share_assigns_every_job_once(n_jobs: int, workers_total: int) ->
     assert firsts == sorted(firsts)
     if n_jobs >= workers_total > 1:
         assert firsts[1] - firsts[0] >= n_jobs // workers_total
+
+
+def test_job_keys_stay_short_and_distinct(synthetic: DynamicalDataset) -> None:
+    ds = template(synthetic, 2)
+    many = [var.model_copy(update={"name": f"{var.name}_{'x' * 60}_{i}"}) for i, var in enumerate(DATA_VARS * 3)]
+    keys = {
+        SyntheticRegionJob(template_ds=ds, data_vars=tuple(group), append_dim="init_time", region=slice(0, 2)).key
+        for group in (many, many[:-1], DATA_VARS)
+    }
+    assert len(keys) == 3
+    assert all(len(key) < 200 for key in keys)
+    assert "init_time-0-2-temperature_2m+wind_u_10m" in keys

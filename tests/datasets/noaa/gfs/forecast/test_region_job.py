@@ -1,5 +1,5 @@
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -26,8 +26,10 @@ from pipelines.demo.range_server import RangeServer
 from tests.support.gfs_archive import (
     SmallGridRegionJob,
     SmallGridTemplateConfig,
-    expected_stored_values,
+    assert_all_variables_as_expected,
+    corrupt_message,
     hours,
+    idx_line,
     write_test_archive,
 )
 
@@ -68,25 +70,6 @@ def stored(store: Store) -> xr.Dataset:
     return xr.open_zarr(store, consolidated=False, decode_timedelta=True).load()
 
 
-type Availability = Callable[[pd.Timestamp, pd.Timedelta], bool]
-
-
-def assert_all_variables_as_expected(
-    ds: xr.Dataset, available: Availability, unreadable: Mapping[str, Availability] | None = None
-) -> None:
-    """Compare every value of every variable; `unreadable` marks cells whose message alone is bad."""
-    leads = list(pd.TimedeltaIndex(ds["lead_time"].values))
-    for var in GFS_DATA_VARS:
-        bad = (unreadable or {}).get(var.name)
-
-        def readable(init: pd.Timestamp, lead: pd.Timedelta, bad: Availability | None = bad) -> bool:
-            return available(init, lead) and not (bad and bad(init, lead))
-
-        for i, init in enumerate(INITS):
-            expected = expected_stored_values(var, init, leads, readable)
-            np.testing.assert_array_equal(ds[var.name].values[i], expected, err_msg=f"{var.name} at {init}")
-
-
 def in_archive(init: pd.Timestamp, lead: pd.Timedelta) -> bool:
     return hours(lead) in ARCHIVE_HOURS
 
@@ -105,7 +88,7 @@ def test_every_stored_value_of_every_variable_is_exact(
     results = process_all(template_ds, store, server.base_url)
 
     ds = stored(store)
-    assert_all_variables_as_expected(ds, in_archive)
+    assert_all_variables_as_expected(ds, INITS, in_archive)
     precipitation = ds["precipitation_surface"].values
     assert np.isfinite(precipitation).sum() > 0
     assert (precipitation[np.isfinite(precipitation)] > 0).all()
@@ -118,21 +101,6 @@ def test_every_stored_value_of_every_variable_is_exact(
 
     final = SmallGridRegionJob.update_template_with_results(template_ds, results, "init_time")
     assert list(final["ingested_forecast_length"].values) == [np.timedelta64(132, "h")] * len(INITS)
-
-
-def corrupt_message(path: Path, index: int) -> None:
-    """Overwrite the closing `7777` of message `index` (0-based, by its `.idx` line) with zeros."""
-    lines = path.with_name(path.name + ".idx").read_text().splitlines()
-    end = int(lines[index + 1].split(":")[1]) if index + 1 < len(lines) else path.stat().st_size
-    data = bytearray(path.read_bytes())
-    assert data[end - 4 : end] == b"7777"
-    data[end - 4 : end] = b"\0\0\0\0"
-    path.write_bytes(bytes(data))
-
-
-def idx_line(path: Path, element: str, level: str) -> int:
-    lines = path.with_name(path.name + ".idx").read_text().splitlines()
-    return next(i for i, line in enumerate(lines) if f":{element}:{level}:" in line)
 
 
 @pytest.mark.slow
@@ -163,7 +131,7 @@ def test_missing_index_missing_grib_and_a_corrupt_message(
         return in_archive(init, lead) and (init, lead) not in (no_index, no_grib)
 
     assert_all_variables_as_expected(
-        stored(store), available, {"temperature_2m": lambda init, lead: (init, lead) == corrupt}
+        stored(store), INITS, available, {"temperature_2m": lambda init, lead: (init, lead) == corrupt}
     )
     for var in GFS_DATA_VARS:
         result = results[var.name]
