@@ -13,6 +13,7 @@ from datasets.common.errors import UserInputError
 from datasets.registry import DATASETS
 from pipelines.argo.cli import add_argo_commands
 from pipelines.dataset_cli import build_dataset_app
+from pipelines.demo.command import add_demo_command
 from steps.errors import OperationFailedError
 
 
@@ -38,6 +39,7 @@ def build_app(datasets: Sequence[DynamicalDataset[Any, Any]]) -> typer.Typer:
             table.add_row(attrs.dataset_id, attrs.dataset_version, attrs.description)
         Console().print(table)
 
+    add_demo_command(app)
     add_argo_commands(app, datasets)
     for dataset in datasets:
         app.add_typer(build_dataset_app(dataset), name=dataset.dataset_id, help=dataset.description)

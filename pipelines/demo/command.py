@@ -1,0 +1,102 @@
+"""`main demo`: the whole pipeline on this machine, offline, on a generated slice of the GFS archive.
+
+Writes NOAA-layout GRIB2 files (full 0.25 degree grid, all noaa-gfs-forecast variables, real `.idx` inventories)
+to a temporary folder, serves them over loopback HTTP with byte ranges, backfills noaa-gfs-forecast from that
+mirror with plan → write xN → join, and draws a map of one field from the published Icechunk repository.
+"""
+
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+import xarray as xr
+from rich.console import Console
+
+from datasets.common.errors import UserInputError
+from datasets.common.storage import open_repository, parse_store_config
+from datasets.common.timestamps import timedelta
+from datasets.noaa.gfs.forecast import noaa_gfs_forecast
+from datasets.noaa.gfs.forecast.synthetic_archive import write_synthetic_gfs_archive
+from pipelines.demo.map_plot import plot_map
+from pipelines.demo.range_server import RangeServer
+from pipelines.local import run_local
+from steps.context import StepContext
+from steps.join import JoinSummary
+
+DEFAULT_STORE = Path("data/demo/noaa-gfs-forecast.icechunk")
+MAP_VARIABLE = "temperature_2m"
+MAX_INITS = 8
+MAX_HOURS = 48
+
+console = Console(stderr=True)
+
+
+def demo_slice(inits: int, hours: int) -> tuple[list[pd.Timestamp], list[pd.Timedelta]]:
+    if not 1 <= inits <= MAX_INITS:
+        raise UserInputError(f"--inits must be between 1 and {MAX_INITS}, not {inits}")
+    if not 0 <= hours <= MAX_HOURS:
+        raise UserInputError(f"--hours must be between 0 and {MAX_HOURS}, not {hours}")
+    config = noaa_gfs_forecast().template_config
+    init_times = list(pd.date_range(config.append_dim_start, periods=inits, freq=config.append_dim_frequency))
+    return init_times, [timedelta(f"{h}h") for h in range(hours + 1)]
+
+
+def run_demo(store: Path, inits: int, hours: int, workers: int) -> tuple[JoinSummary, Path]:
+    """Generate, serve and backfill the slice into `store`; return the run summary and the map's path."""
+    init_times, leads = demo_slice(inits, hours)
+    dataset = noaa_gfs_forecast()
+    with tempfile.TemporaryDirectory(prefix="gfs-archive-") as archive:
+        with console.status(f"generating {len(init_times) * len(leads)} GRIB2 files of the GFS archive (0.25°)…"):
+            write_synthetic_gfs_archive(Path(archive), init_times, leads, workers=workers)
+        server = RangeServer(Path(archive))
+        try:
+            console.print(f"serving them at {server.base_url} (loopback HTTP with byte ranges)")
+            context = StepContext.create(dataset, str(store), server.base_url)
+            summary = run_local(
+                context,
+                operation="backfill",
+                run_id=f"demo-{datetime.now(UTC):%Y%m%dT%H%M%S}",
+                append_dim_end=init_times[-1] + dataset.template_config.append_dim_frequency,
+                workers=workers,
+                overwrite_chunks=True,  # running the demo again rewrites the same shards
+            )
+        finally:
+            server.close()
+    field = open_demo(store)[MAP_VARIABLE].isel(init_time=0, lead_time=0)
+    title = f"{MAP_VARIABLE}, init {init_times[0]:%Y-%m-%dT%H}, lead 0 h (synthetic GFS)"
+    return summary, plot_map(field, store.parent / f"{store.stem}-{MAP_VARIABLE}.png", title)
+
+
+def open_demo(store: Path) -> xr.Dataset:
+    repo = open_repository(parse_store_config(str(store)), create=False)
+    return xr.open_zarr(repo.readonly_session("main").store, consolidated=False, decode_timedelta=True)
+
+
+def how_to_open(store: Path) -> str:
+    return f'''import icechunk
+import xarray as xr
+
+repo = icechunk.Repository.open(icechunk.local_filesystem_storage("{store}"))
+ds = xr.open_zarr(repo.readonly_session("main").store, consolidated=False, decode_timedelta=True)
+ds["{MAP_VARIABLE}"].sel(init_time="2021-05-01T00", lead_time="0h").plot()'''
+
+
+def add_demo_command(app: typer.Typer) -> None:
+    @app.command()
+    def demo(
+        store: Annotated[Path, typer.Option("--store", help="Where to write the Icechunk repository.")] = DEFAULT_STORE,
+        inits: Annotated[int, typer.Option("--inits", help="Init times, every 6 h from 2021-05-01T00.")] = 2,
+        hours: Annotated[int, typer.Option("--hours", help="Last lead time, in hours (leads are hourly).")] = 6,
+        workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 2,
+    ) -> None:
+        """Run the pipeline offline: generate a slice of the GFS archive, serve it on loopback HTTP, backfill
+        noaa-gfs-forecast from it into an Icechunk repository and draw a map."""
+        summary, png = run_demo(store, inits, hours, workers)
+        store = store.absolute()
+        console.print(f"\n[bold]{summary.message}[/bold]: {summary.append_dim_extent} init times")
+        typer.echo(f"Icechunk repository: {store}")
+        typer.echo(f"Map of {MAP_VARIABLE}: {png.absolute()}")
+        typer.echo(f"Open it with xarray:\n\n{how_to_open(store)}\n")
