@@ -8,7 +8,7 @@ from datasets.common.config_models import FrozenBaseModel
 from datasets.common.results import VariableResult, merge_results
 from steps.context import StepContext, planned_jobs, planned_template
 from steps.errors import ConcurrentPublishError, RunStateError, SourceUnavailableError
-from steps.metadata import check_no_shrink, open_published, write_metadata
+from steps.metadata import check_no_shrink, open_published, published_extent, write_metadata
 from steps.plan import PLAN
 from steps.run_state import PlanRecord, RunState
 from steps.write import JobResult, job_fork_name, job_result_name
@@ -56,14 +56,13 @@ def join(context: StepContext, *, run_id: str) -> JoinSummary:
         repo.delete_branch(record.temp_branch)
     state.delete([name for name in state.names("jobs/") if name.endswith(".fork")])
 
-    final = open_published(repo.readonly_session("main").store)
     summary = JoinSummary(
         run_id=run_id,
         operation=record.operation,
         published=outcome.snapshot is not None,
         snapshot=outcome.snapshot,
         message=outcome.message,
-        append_dim_extent=0 if final is None else final.sizes[context.append_dim],
+        append_dim_extent=published_extent(repo.readonly_session("main").store, context.append_dim),
         variables=results,
     )
     state.write_model(JOIN, summary)

@@ -3,6 +3,7 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+import zarr
 from zarr.abc.store import Store
 from zarr.storage import MemoryStore
 
@@ -27,6 +28,14 @@ def open_published(store: Store) -> xr.Dataset | None:
     except FileNotFoundError:
         return None
     return ds if ds.data_vars else None
+
+
+def published_extent(store: Store, append_dim: str) -> int:
+    """Length of the append dim in `store` (0 if nothing is there), without decoding the dataset."""
+    try:
+        return zarr.open_array(store, path=append_dim, mode="r", zarr_format=3).shape[0]
+    except FileNotFoundError:
+        return 0
 
 
 def structure(ds: xr.Dataset, append_dim: str) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 import hashlib
 import itertools
+import queue
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -55,7 +56,8 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
     source_url: str | None = None
 
     download_parallelism: ClassVar[int] = 8
-    read_parallelism: ClassVar[int] = 2
+    read_parallelism: ClassVar[int] = 2  # decode threads per variable (eccodes releases the GIL)
+    variable_parallelism: ClassVar[int] = 2  # variables in flight, each holding one processing-region buffer
 
     @classmethod
     def source_groups(cls, data_vars: Sequence[DV]) -> Sequence[Sequence[DV]]:
@@ -76,7 +78,11 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
     def read_data(self, coord: SFC, data_var: DV) -> np.ndarray: ...
 
     def apply_data_transformations(self, data_array: xr.DataArray, data_var: DV) -> Mapping[str, int]:
-        """Transform the processing-region array in place; return counters worth reporting."""
+        """Transform the processing-region array in place; return counters worth reporting.
+
+        Along the dims a source file locates besides the append dim (e.g. lead_time), the array stops after the
+        last position whose file was downloaded (the rest is stored as NaN); positions without data are NaN.
+        """
         round_for_storage(data_array.values, data_var.internal_attrs)
         return {}
 
@@ -208,34 +214,26 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         stores: Sequence[Store],
         progress: ProgressCallback,
     ) -> dict[str, VariableResult]:
-        """Read each variable into a reused buffer while the previous one is transformed and written."""
+        """Variables in parallel (`variable_parallelism`), each read, transformed and written via a reused buffer."""
         layout = RegionLayout.build(processing_ds, [v.name for v in group], [c.out_loc() for c in coords], downloads)
-        buffers = [np.empty(layout.shape, dtype=np.float32) for _ in range(min(2, len(group)))]
-        results: dict[str, VariableResult] = {}
-        with ThreadPoolExecutor(1) as writer:
-            pending: Future[VariableResult] | None = None
-            for i, data_var in enumerate(group):
-                buffer = buffers[i % len(buffers)]
+        parallelism = min(self.variable_parallelism, len(group))
+        buffers: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
+        for _ in range(parallelism):
+            buffers.put(np.empty(layout.shape, dtype=np.float32))
+
+        def process_variable(data_var: DV) -> VariableResult:
+            buffer = buffers.get()
+            try:
                 buffer.fill(np.nan)
                 statuses = self._read_variable(data_var, layout, coords, downloads, buffer)
-                if pending is not None:
-                    result = pending.result()
-                    results[result.name] = result
-                pending = writer.submit(
-                    self._finish_variable,
-                    data_var,
-                    layout,
-                    buffer,
-                    processing_region,
-                    coords,
-                    statuses,
-                    stores,
-                    progress,
+                return self._finish_variable(
+                    data_var, layout, buffer, processing_region, coords, statuses, stores, progress
                 )
-            if pending is not None:
-                result = pending.result()
-                results[result.name] = result
-        return results
+            finally:
+                buffers.put(buffer)
+
+        with ThreadPoolExecutor(parallelism) as pool:
+            return {result.name: result for result in pool.map(process_variable, group)}
 
     def _read_variable(
         self,

@@ -1,3 +1,4 @@
+import functools
 import inspect
 import json
 import shutil
@@ -100,13 +101,14 @@ class TemplateConfig[DV: DataVar[Any]](FrozenBaseModel):
         return path
 
     def get_template(self, append_dim_end: pd.Timestamp) -> xr.Dataset:
-        stored = xr.open_zarr(self.template_path(), chunks=None, decode_timedelta=True, consolidated=False)
+        path = self.template_path()
+        stored = _stored_template(path, _modification_stamp(path))
         append_values = self.append_dim_coordinates(append_dim_end)
         fixed_coords = {dim: stored[dim].values for dim in self.dims if dim != self.append_dim}
         ds = xr.Dataset(coords={self.append_dim: append_values, **fixed_coords})
         ds = ds.assign_coords(
             {
-                name: stored[name].variable
+                name: stored[name].variable.copy(deep=False)
                 for name in stored.coords
                 if self.append_dim not in stored[name].dims and name not in ds.coords
             }
@@ -121,6 +123,19 @@ class TemplateConfig[DV: DataVar[Any]](FrozenBaseModel):
             ds[name].encoding = stored[name].encoding
         ds.attrs = stored.attrs
         return ds
+
+
+def _modification_stamp(path: Path) -> tuple[tuple[str, int, int], ...]:
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(path.rglob("*")) if p.is_file())
+
+
+@functools.lru_cache(maxsize=16)
+def _stored_template(path: Path, stamp: tuple[tuple[str, int, int], ...]) -> xr.Dataset:
+    """The checked-in template with its coordinates in memory, read once per process (and per rewrite)."""
+    stored = xr.open_zarr(path, chunks=None, decode_timedelta=True, consolidated=False)
+    for name in stored.coords:
+        stored[name].load()
+    return stored
 
 
 def _lazy_fill(dims: tuple[str, ...], sizes: Any, var: DataVar[Any]) -> xr.Variable:
