@@ -4,7 +4,7 @@ import hashlib
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,13 @@ from datasets.common.region_job import RegionJob, SourceFileCoord
 from datasets.common.sources.fetch import cache_dir, download_to_file, fetch_bytes, join_url
 from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, read_message
 from datasets.common.sources.noaa_idx import WindowKind, forecast_text, parse_idx, select_message
+from datasets.common.transforms.deaccumulation import deaccumulate_to_rates_inplace
+from datasets.common.transforms.rounding import round_for_storage
+from datasets.common.transforms.units import kelvin_to_celsius_inplace
+
+type UnitConversion = Literal["kelvin_to_celsius"]
+
+DEACCUMULATION_INVALID = "deaccumulation_invalid_values"
 
 
 class NoaaInternalAttrs(BaseInternalAttrs):
@@ -26,6 +33,7 @@ class NoaaInternalAttrs(BaseInternalAttrs):
     window_kind: WindowKind | None = None  # None: an instant field
     window_reset_hours: int | None = None
     deaccumulate_to_rate: bool = False
+    unit_conversion: UnitConversion | None = None
 
     @model_validator(mode="after")
     def _consistent_window(self) -> "NoaaInternalAttrs":
@@ -119,6 +127,23 @@ class NoaaRegionJob[SFC: NoaaSourceFileCoord](RegionJob[NoaaDataVar, SFC]):
             dest.write_bytes(b"")
             return dest
         return download_to_file(coord.get_url(), dest, [m.byte_range for m in selected])
+
+    def apply_data_transformations(self, data_array: xr.DataArray, data_var: NoaaDataVar) -> Mapping[str, int]:
+        """Unit conversion, accumulations to rates along lead_time, then rounding."""
+        attrs = data_var.internal_attrs
+        values = data_array.values
+        counters = {}
+        if attrs.unit_conversion == "kelvin_to_celsius":
+            kelvin_to_celsius_inplace(values)
+        if attrs.deaccumulate_to_rate:
+            counters[DEACCUMULATION_INVALID] = deaccumulate_to_rates_inplace(
+                values,
+                data_array["lead_time"].values,
+                np.timedelta64(attrs.window_reset_hours, "h"),
+                axis=data_array.get_axis_num("lead_time"),
+            )
+        round_for_storage(values, attrs)
+        return counters
 
     def read_data(self, coord: SFC, data_var: NoaaDataVar) -> np.ndarray:
         if not needs_message(data_var.internal_attrs, coord.lead_time):
