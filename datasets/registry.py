@@ -6,9 +6,10 @@ from datasets.common.errors import UserInputError
 
 def _load() -> list[DynamicalDataset[Any, Any]]:
     from datasets.example.dynamical_dataset import EXAMPLE_DATASET
+    from datasets.noaa.gfs.analysis import noaa_gfs_analysis
     from datasets.noaa.gfs.forecast import noaa_gfs_forecast
 
-    return [noaa_gfs_forecast(), EXAMPLE_DATASET]
+    return [noaa_gfs_forecast(), noaa_gfs_analysis(), EXAMPLE_DATASET]
 
 
 DATASETS: list[DynamicalDataset[Any, Any]] = _load()

@@ -1,3 +1,4 @@
+import hashlib
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,8 @@ from datasets.common.timestamps import timestamp
 from datasets.common.transforms.rounding import round_for_storage
 
 type ProgressCallback = Callable[[str, float], None]
+
+MAX_KEY_NAMES_LENGTH = 100
 
 
 def _no_progress(kind: str, amount: float) -> None:
@@ -173,7 +176,11 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
 
     @property
     def key(self) -> str:
+        """Unique per job and short enough for a file name (run state keeps one file per job)."""
         names = "+".join(v.name for v in self.data_vars)
+        if len(names) > MAX_KEY_NAMES_LENGTH:
+            digest = hashlib.sha256(names.encode()).hexdigest()[:12]
+            names = f"{self.data_vars[0].name}+{len(self.data_vars) - 1}-more-{digest}"
         return f"{self.append_dim}-{self.region.start}-{self.region.stop}-{names}"
 
     def process(self, stores: Sequence[Store], progress: ProgressCallback = _no_progress) -> dict[str, VariableResult]:

@@ -52,3 +52,15 @@ def test_worker_share_assigns_every_job_once(n_jobs: int, workers_total: int) ->
     assert firsts == sorted(firsts)
     if n_jobs >= workers_total > 1:
         assert firsts[1] - firsts[0] >= n_jobs // workers_total
+
+
+def test_keys_of_many_variables_stay_short_and_unique(synthetic: DynamicalDataset) -> None:
+    ds = template(synthetic, 2)
+    many = tuple(v.model_copy(update={"name": f"{v.name}_{'x' * 40}_{i}"}) for i in range(9) for v in DATA_VARS[:1])
+    job = SyntheticRegionJob.get_jobs(ds, "init_time", DATA_VARS)[0]
+    long_job = job.model_copy(update={"data_vars": many})
+    other = job.model_copy(update={"data_vars": many[:-1]})
+    assert job.key == f"init_time-0-2-{'+'.join(v.name for v in DATA_VARS)}"
+    assert len(long_job.key) < 200
+    assert long_job.key.startswith(f"init_time-0-2-{many[0].name}+8-more-")
+    assert long_job.key != other.key

@@ -1,0 +1,24 @@
+from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig
+from datasets.noaa.gfs.analysis.region_job import NoaaGfsAnalysisRegionJob
+from datasets.noaa.gfs.analysis.template_config import NoaaGfsAnalysisTemplateConfig
+from datasets.noaa.gfs.forecast.region_job import S3_BASE_URL, GfsSourceFileCoord
+from datasets.noaa.noaa_region_job import NoaaDataVar
+
+
+def noaa_gfs_analysis() -> DynamicalDataset[NoaaDataVar, GfsSourceFileCoord]:
+    return DynamicalDataset(
+        template_config=NoaaGfsAnalysisTemplateConfig(),
+        region_job_class=NoaaGfsAnalysisRegionJob,
+        # Leads 0-6 h of a run land about 3 h 30 min after its init time. An update fetches only the new hours
+        # but rewrites the trailing 60-day shard of every variable; its instant and windowed jobs run in parallel.
+        operational=OperationalConfig(
+            update_schedule="40 3,9,15,21 * * *",
+            validate_schedule="55 3,9,15,21 * * *",
+            update_workers=2,
+            update_deadline_seconds=30 * 60,
+            cpu="3.5",
+            memory="16G",
+            ephemeral_storage="40G",
+        ),
+        source_base_url=S3_BASE_URL,
+    )
