@@ -1,5 +1,6 @@
 """What every NOAA dataset shares: `.idx`-guided byte-range downloads of a group of variables and decoding."""
 
+import contextlib
 import hashlib
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
@@ -12,10 +13,13 @@ import xarray as xr
 from pydantic import model_validator
 
 from datasets.common.config_models import BaseInternalAttrs, DataVar
+from datasets.common.errors import SourceReadError
 from datasets.common.region_job import RegionJob, SourceFileCoord
+from datasets.common.results import VariableResult
 from datasets.common.sources.fetch import cache_dir, download_to_file, fetch_bytes, join_url
 from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, read_message
-from datasets.common.sources.noaa_idx import WindowKind, forecast_text, parse_idx, select_message
+from datasets.common.sources.noaa_idx import IdxMessage, WindowKind, forecast_text, parse_idx, select_message
+from datasets.common.timestamps import timestamp
 from datasets.common.transforms.deaccumulation import deaccumulate_to_rates_inplace
 from datasets.common.transforms.rounding import round_for_storage
 from datasets.common.transforms.units import kelvin_to_celsius_inplace
@@ -34,6 +38,8 @@ class NoaaInternalAttrs(BaseInternalAttrs):
     window_reset_hours: int | None = None
     deaccumulate_to_rate: bool = False
     unit_conversion: UnitConversion | None = None
+    # Elements that carry the same field in some files (older files may use another name).
+    alternative_grib_elements: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _consistent_window(self) -> "NoaaInternalAttrs":
@@ -47,7 +53,12 @@ class NoaaInternalAttrs(BaseInternalAttrs):
 
     def expected_field(self, lead_time: pd.Timedelta) -> ExpectedField:
         forecast = forecast_text(lead_time, self.window_kind, self.window_reset_hours)
-        return ExpectedField(element=self.grib_element, level=self.grib_index_level, forecast=forecast)
+        return ExpectedField(
+            element=self.grib_element,
+            level=self.grib_index_level,
+            forecast=forecast,
+            alternative_elements=self.alternative_grib_elements,
+        )
 
 
 type NoaaDataVar = DataVar[Any]  # a DataVar whose internal_attrs is a NoaaInternalAttrs (or a subclass)
@@ -77,6 +88,15 @@ class NoaaSourceFileCoord(SourceFileCoord):
     def local_name(self) -> str:
         digest = hashlib.sha256("|".join(str(f) for f in self.fields).encode()).hexdigest()[:12]
         return f"{self.relative_path().replace('/', '_')}.{digest}.grib2"
+
+
+def select_field(messages: Sequence[IdxMessage], field: ExpectedField) -> IdxMessage:
+    """The field's message, under its element or else the first alternative element the index has."""
+    elements = (field.element or "", *field.alternative_elements)
+    for element in elements:
+        with contextlib.suppress(SourceReadError):
+            return select_message(messages, element, field.level or "", field.forecast or "")
+    raise SourceReadError(f"no idx entry for {'|'.join(elements)}:{field.level}:{field.forecast}")
 
 
 def needs_message(internal_attrs: NoaaInternalAttrs, lead_time: pd.Timedelta) -> bool:
@@ -121,7 +141,7 @@ class NoaaRegionJob[SFC: NoaaSourceFileCoord](RegionJob[NoaaDataVar, SFC]):
     def download_file(self, coord: SFC) -> Path:
         """Download the `.idx`, pick each wanted field's message and fetch those ranges into one local file."""
         messages = parse_idx(fetch_bytes(coord.index_url()).decode())
-        selected = [select_message(messages, f.element or "", f.level or "", f.forecast or "") for f in coord.fields]
+        selected = [select_field(messages, field) for field in coord.fields]
         dest = cache_dir(str(self.template_ds.attrs["dataset_id"])) / coord.local_name()
         if not selected:
             dest.write_bytes(b"")
@@ -144,6 +164,28 @@ class NoaaRegionJob[SFC: NoaaSourceFileCoord](RegionJob[NoaaDataVar, SFC]):
             )
         round_for_storage(values, attrs)
         return counters
+
+    @classmethod
+    def update_template_with_results(
+        cls, template_ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
+    ) -> xr.Dataset:
+        """Trim to the last position written and record, per init, the longest lead any variable wrote
+        (in `ingested_forecast_length`, where the dataset has one)."""
+        ds = super().update_template_with_results(template_ds, results, append_dim)
+        if "ingested_forecast_length" not in ds.coords:
+            return ds
+        longest: dict[pd.Timestamp, int] = {}
+        for result in results.values():
+            for init_time, maxima in result.coverage.items():
+                if "lead_time" in maxima:
+                    key = timestamp(init_time)
+                    longest[key] = max(longest.get(key, 0), int(maxima["lead_time"]))
+        ingested = ds["ingested_forecast_length"].values.copy()
+        for i, init_time in enumerate(pd.DatetimeIndex(ds[append_dim].values)):
+            if init_time in longest:
+                ingested[i] = np.timedelta64(longest[timestamp(init_time)], "s")
+        ds["ingested_forecast_length"] = ds["ingested_forecast_length"].copy(data=ingested)
+        return ds
 
     def read_data(self, coord: SFC, data_var: NoaaDataVar) -> np.ndarray:
         if not needs_message(data_var.internal_attrs, coord.lead_time):

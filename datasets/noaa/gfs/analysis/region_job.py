@@ -14,7 +14,6 @@ import xarray as xr
 import zarr
 from zarr.abc.store import Store
 
-from datasets.common.results import VariableResult
 from datasets.common.timestamps import timedelta, timestamp
 from datasets.common.transforms.deaccumulation import (
     deaccumulate_to_rates_inplace,
@@ -107,13 +106,6 @@ class NoaaGfsAnalysisRegionJob(NoaaGfsForecastRegionJob):
             window_averages_to_step_averages_inplace(values, steps, reset, axis=axis)
         round_for_storage(values, attrs)
         return counters
-
-    @classmethod
-    def update_template_with_results(
-        cls, template_ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
-    ) -> xr.Dataset:
-        """Trim to the last time written (the forecast's per-init bookkeeping does not apply)."""
-        return super(NoaaGfsForecastRegionJob, cls).update_template_with_results(template_ds, results, append_dim)
 
 
 def positions_with_values(store: Store, name: str, positions: slice) -> np.ndarray:

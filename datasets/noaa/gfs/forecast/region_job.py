@@ -1,13 +1,9 @@
-from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
-import numpy as np
 import pandas as pd
-import xarray as xr
 
 from datasets.common.errors import SourceNotFoundError
-from datasets.common.results import VariableResult
 from datasets.common.sources.grib import GridSpec
 from datasets.common.timestamps import timedelta, timestamp
 from datasets.noaa.noaa_region_job import DEACCUMULATION_INVALID as DEACCUMULATION_INVALID
@@ -60,22 +56,3 @@ class NoaaGfsForecastRegionJob(NoaaRegionJob[GfsSourceFileCoord]):
             if fallback is None:
                 raise
             return super().download_file(coord.model_copy(update={"base_url": fallback}))
-
-    @classmethod
-    def update_template_with_results(
-        cls, template_ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
-    ) -> xr.Dataset:
-        """Trim to the last init written and record, per init, the longest lead any variable wrote."""
-        ds = super().update_template_with_results(template_ds, results, append_dim)
-        longest: dict[pd.Timestamp, int] = {}
-        for result in results.values():
-            for init_time, maxima in result.coverage.items():
-                if "lead_time" in maxima:
-                    key = timestamp(init_time)
-                    longest[key] = max(longest.get(key, 0), int(maxima["lead_time"]))
-        ingested = ds["ingested_forecast_length"].values.copy()
-        for i, init_time in enumerate(pd.DatetimeIndex(ds[append_dim].values)):
-            if init_time in longest:
-                ingested[i] = np.timedelta64(longest[timestamp(init_time)], "s")
-        ds["ingested_forecast_length"] = ds["ingested_forecast_length"].copy(data=ingested)
-        return ds
