@@ -8,8 +8,9 @@ def _load() -> list[DynamicalDataset[Any, Any]]:
     from datasets.example.dynamical_dataset import EXAMPLE_DATASET
     from datasets.noaa.gfs.analysis import noaa_gfs_analysis
     from datasets.noaa.gfs.forecast import noaa_gfs_forecast
+    from datasets.noaa.hrrr.forecast_48_hour import noaa_hrrr_forecast_48_hour
 
-    return [noaa_gfs_forecast(), noaa_gfs_analysis(), EXAMPLE_DATASET]
+    return [noaa_gfs_forecast(), noaa_gfs_analysis(), noaa_hrrr_forecast_48_hour(), EXAMPLE_DATASET]
 
 
 DATASETS: list[DynamicalDataset[Any, Any]] = _load()

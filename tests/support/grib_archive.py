@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from datasets.common.config_models import FrozenBaseModel
+from datasets.common.lambert_grid import LambertConformalGrid
 from datasets.common.sources.grib import GridSpec
 from datasets.common.sources.noaa_idx import WindowKind, forecast_text, gfs_window_start, window_forecast_text
 from datasets.common.timestamps import timedelta, timestamp
@@ -88,6 +89,83 @@ class ArchiveGrid(FrozenBaseModel):
             last_latitude=-90.0,
             last_longitude=360.0 - self.resolution,
         )
+
+    def mesh(self) -> tuple[np.ndarray, np.ndarray]:
+        """Latitude and longitude of every point, in the message's scanning order (rows north to south)."""
+        latitude, longitude = np.meshgrid(self.latitudes, self.longitudes, indexing="ij")
+        return latitude, longitude
+
+    def set_grid_keys(self, handle: object) -> None:
+        for key, value in (("Ni", self.ni), ("Nj", self.nj), ("iScansNegatively", 0), ("jScansPositively", 0)):
+            eccodes.codes_set_long(handle, key, value)
+        spec = self.grid_spec()
+        for key, value in (
+            ("latitudeOfFirstGridPointInDegrees", spec.first_latitude),
+            ("longitudeOfFirstGridPointInDegrees", spec.first_longitude),
+            ("latitudeOfLastGridPointInDegrees", spec.last_latitude),
+            ("longitudeOfLastGridPointInDegrees", spec.last_longitude),
+            ("iDirectionIncrementInDegrees", self.resolution),
+            ("jDirectionIncrementInDegrees", self.resolution),
+        ):
+            eccodes.codes_set_double(handle, key, value)
+
+
+class LambertArchiveGrid(FrozenBaseModel):
+    """A Lambert conformal grid as NCEP writes it (template 3.30): rows scanned south to north, u/v grid-relative."""
+
+    grid: LambertConformalGrid
+
+    @property
+    def ni(self) -> int:
+        return self.grid.nx
+
+    @property
+    def nj(self) -> int:
+        return self.grid.ny
+
+    def grid_spec(self) -> GridSpec:
+        return self.grid.grid_spec()
+
+    def set_grid_keys(self, handle: object) -> None:
+        eccodes.codes_set_long(handle, "gridDefinitionTemplateNumber", 30)
+        for key, value in (
+            ("Nx", self.ni),
+            ("Ny", self.nj),
+            ("iScansNegatively", 0),
+            ("jScansPositively", 1),
+            ("jPointsAreConsecutive", 0),
+            ("projectionCentreFlag", 0),
+            ("resolutionAndComponentFlags", 56),
+        ):
+            eccodes.codes_set_long(handle, key, value)
+        p = self.grid.projection
+        for key, value in (
+            ("latitudeOfFirstGridPointInDegrees", self.grid.first_latitude),
+            ("longitudeOfFirstGridPointInDegrees", self.grid.first_longitude),
+            ("LaDInDegrees", p.lad),
+            ("LoVInDegrees", p.lov),
+            ("Latin1InDegrees", p.latin1),
+            ("Latin2InDegrees", p.latin2),
+            ("DxInMetres", p.dx),
+            ("DyInMetres", p.dy),
+        ):
+            eccodes.codes_set_double(handle, key, value)
+
+    def mesh(self) -> tuple[np.ndarray, np.ndarray]:
+        """eccodes' own latitude and longitude of every point, in scanning order (rows south to north)."""
+        handle = eccodes.codes_grib_new_from_samples("GRIB2")
+        try:
+            eccodes.codes_set_long(handle, "shapeOfTheEarth", 6)
+            self.set_grid_keys(handle)
+            eccodes.codes_set_values(handle, np.zeros(self.ni * self.nj))
+            shape = (self.nj, self.ni)
+            latitude = eccodes.codes_get_array(handle, "latitudes").reshape(shape)
+            return latitude, eccodes.codes_get_array(handle, "longitudes").reshape(shape)
+        finally:
+            eccodes.codes_release(handle)
+
+
+type Grid = ArchiveGrid | LambertArchiveGrid
 
 
 def _quantize(values: np.ndarray, fraction_bits: int) -> np.ndarray:
@@ -169,14 +247,14 @@ def encode_message(
     variable: GribVariable,
     init: pd.Timestamp,
     lead: pd.Timedelta,
-    grid: ArchiveGrid,
+    grid: Grid,
     values: np.ndarray,
     *,
     window_start: pd.Timedelta | None = None,
     member: int | None = None,
     ensemble_size: int = 31,
 ) -> bytes:
-    """One GRIB2 message: NCEP centre, regular_ll grid, complex packing with spatial differencing."""
+    """One GRIB2 message: NCEP centre, the grid's template, complex packing with spatial differencing."""
     handle = eccodes.codes_grib_new_from_samples("GRIB2")
     try:
         for key, value in (
@@ -190,22 +268,9 @@ def encode_message(
             ("dataDate", int(init.strftime("%Y%m%d"))),
             ("dataTime", int(init.strftime("%H%M"))),
             ("shapeOfTheEarth", 6),
-            ("Ni", grid.ni),
-            ("Nj", grid.nj),
-            ("iScansNegatively", 0),
-            ("jScansPositively", 0),
         ):
             eccodes.codes_set_long(handle, key, value)
-        spec = grid.grid_spec()
-        for key, value in (
-            ("latitudeOfFirstGridPointInDegrees", spec.first_latitude),
-            ("longitudeOfFirstGridPointInDegrees", spec.first_longitude),
-            ("latitudeOfLastGridPointInDegrees", spec.last_latitude),
-            ("longitudeOfLastGridPointInDegrees", spec.last_longitude),
-            ("iDirectionIncrementInDegrees", grid.resolution),
-            ("jDirectionIncrementInDegrees", grid.resolution),
-        ):
-            eccodes.codes_set_double(handle, key, value)
+        grid.set_grid_keys(handle)
         windowed = window_start is not None
         template = (8 if windowed else 0) if member is None else (11 if windowed else 1)
         eccodes.codes_set_long(handle, "productDefinitionTemplateNumber", template)
@@ -248,11 +313,11 @@ def write_grib_file(
     init: pd.Timestamp,
     lead: pd.Timedelta,
     variables: Sequence[GribVariable],
-    grid: ArchiveGrid,
+    grid: Grid,
     member: int | None = None,
 ) -> Path:
     """Write `path` and `path.idx`; each variable contributes the messages `GribVariable.windows` lists."""
-    latitude, longitude = np.meshgrid(grid.latitudes, grid.longitudes, indexing="ij")
+    latitude, longitude = grid.mesh()
     path.parent.mkdir(parents=True, exist_ok=True)
     lines, offset = [], 0
     extra = ensemble_text(member)
