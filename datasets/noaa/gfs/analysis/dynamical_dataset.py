@@ -13,7 +13,7 @@ def noaa_gfs_analysis() -> DynamicalDataset[NoaaDataVar, GfsSourceFileCoord]:
         # but rewrites the trailing 60-day shard of every variable; its instant and windowed jobs run in parallel.
         operational=OperationalConfig(
             update_schedule="40 3,9,15,21 * * *",
-            validate_schedule="55 3,9,15,21 * * *",
+            validate_schedule="15 4,10,16,22 * * *",
             update_workers=2,
             update_deadline_seconds=30 * 60,
             cpu="3.5",

@@ -14,7 +14,7 @@ def noaa_hrrr_forecast_48_hour() -> DynamicalDataset[HrrrDataVar, HrrrSourceFile
         # The 48-hour runs (00/06/12/18) finish about 2 h after their init time; one job per init.
         operational=OperationalConfig(
             update_schedule="15 2,8,14,20 * * *",
-            validate_schedule="30 2,8,14,20 * * *",
+            validate_schedule="40 2,8,14,20 * * *",
             update_workers=1,
             update_deadline_seconds=20 * 60,
             cpu="3.5",

@@ -39,7 +39,7 @@ def test_registered_with_its_operational_settings() -> None:
     assert dataset.source_url() == S3_BASE_URL
     operational = dataset.operational
     assert operational.update_schedule == "40 3,9,15,21 * * *"
-    assert operational.validate_schedule == "55 3,9,15,21 * * *"
+    assert operational.validate_schedule == "15 4,10,16,22 * * *"
     assert operational.update_workers == 2
 
 

@@ -33,7 +33,7 @@ def test_registered_with_its_operational_settings() -> None:
     assert dataset.region_job_class is NoaaHrrrForecast48HourRegionJob
     assert dataset.source_url() == S3_BASE_URL
     assert dataset.operational.update_schedule == "15 2,8,14,20 * * *"
-    assert dataset.operational.validate_schedule == "30 2,8,14,20 * * *"
+    assert dataset.operational.validate_schedule == "40 2,8,14,20 * * *"
 
 
 def test_source_paths() -> None:
