@@ -1,5 +1,4 @@
 import asyncio
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,7 @@ from datasets.common.validation import CheckCurrentData, CheckExpectedShards, Ch
 from pipelines.local import run_local
 from steps.context import StepContext
 from steps.validate import validate
-from tests.support.runs import INITS, read_main
+from tests.support.runs import INITS
 
 NOW = INITS[-1] + timedelta("1h")
 
@@ -80,22 +79,22 @@ def test_freshness_uses_the_given_time(synthetic: DynamicalDataset, published: s
     assert stale.failures[0].positions == ("2024-01-02T12:00:00",)
 
 
-def test_replicas_from_the_environment(
-    synthetic: DynamicalDataset, published: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_replicas_published_by_the_run_match_until_one_is_tampered_with(
+    synthetic: DynamicalDataset, source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    zarr_copy = tmp_path / "replica.zarr"
-    read_main(published).to_zarr(zarr_copy, zarr_format=3, consolidated=False)
-    icechunk_copy = tmp_path / "replica.icechunk"
-    shutil.copytree(published, icechunk_copy)
-    monkeypatch.setenv("REFORMAT_REPLICA_URLS", f"{zarr_copy},{icechunk_copy}")
+    primary = str(tmp_path / "primary.icechunk")
+    replicas = [str(tmp_path / "replica.zarr"), str(tmp_path / "replica.icechunk")]
+    context = StepContext.create(synthetic, primary, replica_urls=replicas)
+    run_local(context, operation="backfill", run_id="b1", append_dim_end=INITS[4], show_progress=False)
+    monkeypatch.setenv("REFORMAT_REPLICA_URLS", ",".join(replicas))
     dataset = synthetic.model_copy(update={"validation": (CheckReplicaMatchesPrimary(),)})
-    report = validate(dataset, now=NOW, store_url=published)
-    assert [r.message for r in report.results] == [f"replica {zarr_copy} matches", f"replica {icechunk_copy} matches"]
+    report = validate(dataset, now=NOW, store_url=primary)
+    assert [r.message for r in report.results] == [f"replica {url} matches" for url in replicas]
 
-    tampered = zarr.open_array(zarr_copy, path="wind_u_10m", mode="r+")
-    tampered[5] = np.asarray(tampered[5]) + 1
-    missing = tmp_path / "missing.zarr"
-    report = validate(dataset, now=NOW, store_url=published, replica_urls=[str(zarr_copy), str(missing)])
+    tampered = zarr.open_array(replicas[0], path="wind_u_10m", mode="r+")
+    tampered[3] = np.asarray(tampered[3]) + 1
+    missing = str(tmp_path / "missing.zarr")
+    report = validate(dataset, now=NOW, store_url=primary, replica_urls=[replicas[0], missing])
     assert [r.passed for r in report.results] == [False, False]
     assert "data differs in wind_u_10m" in report.results[0].message
     assert report.results[1].message.startswith(f"replica {missing}: ")

@@ -46,7 +46,7 @@ class ValidationTarget:
         return pd.DatetimeIndex(self.ds[self.append_dim].values)
 
     def variables(self, names: Sequence[str]) -> list[str]:
-        present = [str(name) for name in self.ds.data_vars]
+        present = sorted(str(name) for name in self.ds.data_vars)
         unknown = [name for name in names if name not in present]
         assert not unknown, f"validator names unknown variables {unknown} (dataset has {present})"
         return list(names) or present

@@ -31,14 +31,14 @@ class CheckReplicaMatchesPrimary(Validator):
             problems.append(f"variables differ ({', '.join(difference)})")
         problems += [
             f"coordinate {name} differs"
-            for name in primary.coords
+            for name in sorted(map(str, primary.coords))
             if name in copy.coords and not primary[name].identical(copy[name])
         ]
         if not problems:
             indices = self._sampled_positions(len(target.positions))
             differing = [
-                str(name)
-                for name in primary.data_vars
+                name
+                for name in target.variables(())
                 if not _sample_equal(primary[name], copy[name], indices, target, self.sample)
             ]
             if differing:
