@@ -13,6 +13,8 @@ from datasets.common.timestamps import timestamp
 from datasets.common.validation import ValidationReport
 from pipelines.availability_plot import plot_availability
 from pipelines.cli_support import StoreOption, parse_timestamp
+from pipelines.step_cli import ReplicaOption
+from steps.context import StepContext
 from steps.validate import ValidationFailedError, validate
 
 console = Console()
@@ -33,14 +35,12 @@ def add_validate_commands(app: typer.Typer, dataset: DynamicalDataset[Any, Any])
             ),
         ] = None,
         store: StoreOption = None,
-        replica: Annotated[
-            list[str] | None,
-            typer.Option("--replica", help="Replica URL (repeatable); env REFORMAT_REPLICA_URLS.", show_default=False),
-        ] = None,
+        replica: ReplicaOption = None,
         now: Annotated[pd.Timestamp | None, typer.Option("--now", parser=parse_timestamp, hidden=True)] = None,
     ) -> None:
         """Check what readers of main see: freshness, NaNs, shards, holes, replicas. Exits 1 on any failure."""
-        report = validate(dataset, store_url=store, replica_urls=replica, now=now, with_availability=plot is not None)
+        context = StepContext.create(dataset, store, replica_urls=replica)
+        report = validate(context, now=now, with_availability=plot is not None)
         print_report(report)
         if json_path is not None:
             json_path.parent.mkdir(parents=True, exist_ok=True)

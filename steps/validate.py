@@ -1,9 +1,5 @@
-from collections.abc import Sequence
-from typing import Any
-
 import pandas as pd
 
-from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.storage import StoreConfig, open_repository, zarr_store
 from datasets.common.timestamps import timestamp
 from datasets.common.validation import (
@@ -13,6 +9,7 @@ from datasets.common.validation import (
     ValidationTarget,
     availability,
 )
+from steps.context import StepContext
 from steps.errors import OperationFailedError
 from steps.metadata import open_published
 
@@ -26,17 +23,13 @@ def utc_now() -> pd.Timestamp:
 
 
 def validate(
-    dataset: DynamicalDataset[Any, Any],
-    *,
-    store_url: str | None = None,
-    replica_urls: Sequence[str] | None = None,
-    now: pd.Timestamp | None = None,
-    with_availability: bool = False,
+    context: StepContext, *, now: pd.Timestamp | None = None, with_availability: bool = False
 ) -> ValidationReport:
-    """Run the dataset's validators against the primary's `main` (read-only) and its replicas."""
+    """Run the dataset's validators against the primary's `main` (read-only) and the replicas' `main`."""
     now = now or utc_now()
+    dataset = context.dataset
     config = dataset.template_config
-    store = dataset.primary_store(store_url)
+    store = context.store
     try:
         session = open_repository(store, create=False).readonly_session("main")
     except FileNotFoundError:
@@ -64,7 +57,7 @@ def validate(
         append_dim_frequency=config.append_dim_frequency,
         now=now,
         no_hour_0_variables=frozenset(v.name for v in config.data_vars if not v.internal_attrs.has_hour_0_values),
-        replicas=tuple(open_replica(replica) for replica in dataset.replica_stores(replica_urls)),
+        replicas=tuple(open_replica(replica) for replica in context.replicas),
     )
     results = tuple(result for validator in dataset.validators() for result in validator.run(target))
     positions = target.positions
