@@ -50,7 +50,7 @@ def add_validate_commands(app: typer.Typer, dataset: DynamicalDataset[Any, Any])
         if not report.passed:
             hint = refill_command(dataset, report)
             if hint:
-                console.print(f"re-fill the listed positions with:\n  {escape(hint)}")
+                console.print(f"re-fill the listed positions with:\n  {escape(hint)}", soft_wrap=True)
             raise ValidationFailedError(f"{len(report.failures)} of {len(report.results)} checks failed")
 
 
@@ -79,11 +79,14 @@ def refill_command(dataset: DynamicalDataset[Any, Any], report: ValidationReport
         shard = ((position - config.append_dim_start) // config.append_dim_frequency) // shard_size
         first_in_shard.setdefault(shard, position)
     known = {v.name for v in config.data_vars}
-    names = sorted({r.variable for r in report.failures if r.positions and r.variable and r.variable in known})
+    listed = {r.variable for r in report.failures if r.positions}
+    # a listed position without a data variable (a short forecast, an init not yet due) needs every variable
+    names = sorted(name for name in listed if name is not None) if listed <= known else []
     end = positions[-1] + config.append_dim_frequency
     parts = [f"main {dataset.dataset_id} backfill-local {end.isoformat()} --overwrite-chunks"]
     parts += [f"--filter-contains {p.isoformat()}" for p in first_in_shard.values()]
-    parts += [f"--filter-variable-names {name}" for name in names]
+    if names and set(names) != known:
+        parts += [f"--filter-variable-names {name}" for name in names]
     if report.store_url != dataset.primary_store().url:
         parts.append(f"--store {report.store_url}")
     return " ".join(parts)

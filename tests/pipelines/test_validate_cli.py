@@ -8,7 +8,7 @@ import pytest
 
 from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.timestamps import timedelta
-from datasets.common.validation import CheckHoles, ValidationReport, default_validators
+from datasets.common.validation import CheckHoles, CheckResult, ValidationReport, default_validators
 from pipelines.cli import build_app, run
 from pipelines.validate_cli import refill_command
 from tests.support.runs import INITS
@@ -89,8 +89,7 @@ def test_failures_exit_1_and_a_targeted_backfill_fixes_them(
     command = refill_command(dataset, report)
     assert command == (
         "main synthetic-forecast backfill-local 2024-01-01T12:00:00 --overwrite-chunks "
-        "--filter-contains 2024-01-01T06:00:00 --filter-variable-names temperature_2m "
-        f"--filter-variable-names wind_u_10m --store {store_url}"
+        f"--filter-contains 2024-01-01T06:00:00 --store {store_url}"
     )
 
     write_source_archive(root, [INITS[1]])  # the late file arrives
@@ -115,3 +114,39 @@ def test_now_is_hidden_and_checked(dataset: DynamicalDataset, capsys: pytest.Cap
     assert "--plot" in help_text
     assert "--now" not in help_text
     assert cli(dataset, "validate", "--now", "yesterday") == 2
+
+
+def report_with(*results: CheckResult) -> ValidationReport:
+    return ValidationReport(
+        dataset_id="synthetic-forecast",
+        store_url="./data/synthetic-forecast/v0.1.0.icechunk",
+        snapshot_id="S",
+        validated_at=NOW,
+        append_dim="init_time",
+        append_dim_extent=6,
+        first_position=INITS[0].isoformat(),
+        last_position=INITS[-1].isoformat(),
+        passed=False,
+        results=results,
+    )
+
+
+def test_refill_command_names_one_position_per_shard_and_the_variables_at_fault(
+    dataset: DynamicalDataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REFORMAT_STORE_URL", raising=False)
+    positions = tuple(p.isoformat() for p in (INITS[0], INITS[1], INITS[4]))  # shards of two inits: 0, 0, 2
+    holes = CheckResult(check="CheckHoles", variable="wind_u_10m", passed=False, message="", positions=positions)
+    passed = CheckResult(check="CheckHoles", variable="temperature_2m", passed=True, message="")
+    assert refill_command(dataset, report_with(holes, passed)) == (
+        "main synthetic-forecast backfill-local 2024-01-02T06:00:00 --overwrite-chunks "
+        "--filter-contains 2024-01-01T00:00:00 --filter-contains 2024-01-02T00:00:00 "
+        "--filter-variable-names wind_u_10m"
+    )
+    short = CheckResult(
+        check="CheckHoles", variable="ingested_forecast_length", passed=False, message="", positions=positions[:1]
+    )
+    command = refill_command(dataset, report_with(holes, short))
+    assert command is not None
+    assert "--filter-variable-names" not in command
+    assert refill_command(dataset, report_with(passed)) is None
