@@ -26,7 +26,7 @@ def validate(
     context: StepContext, *, now: pd.Timestamp | None = None, with_availability: bool = False
 ) -> ValidationReport:
     """Run the dataset's validators against the primary's `main` (read-only) and the replicas' `main`."""
-    now = now or utc_now()
+    now = now if now is not None else utc_now()
     dataset = context.dataset
     config = dataset.template_config
     store = context.store

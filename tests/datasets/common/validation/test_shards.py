@@ -3,7 +3,7 @@ import asyncio
 import numpy as np
 
 from datasets.common.timestamps import timedelta
-from datasets.common.validation import CheckExpectedShards
+from datasets.common.validation import CheckExpectedShards, CheckHoles
 from tests.support.validation import NO_HOUR_0, forecast, store_of, target_of
 
 
@@ -47,3 +47,16 @@ def test_shards_beyond_the_ingested_length_and_lead_0_of_windowed_variables_are_
     [result] = CheckExpectedShards(variables=(NO_HOUR_0,)).run(target_of(ds, no_hour_0=()))
     assert not result.passed
     assert "3 of 8 expected shards missing" in result.message
+
+
+def test_an_analysis_without_lead_times() -> None:
+    ds = forecast().isel(lead_time=1, drop=True).drop_vars(["expected_forecast_length", "ingested_forecast_length"])
+    for name in ds.data_vars:
+        ds[name].encoding = {"chunks": (1, 2, 4), "shards": (2, 4, 8), "fill_value": np.float32(np.nan)}
+    ds["temperature_2m"].values[2:4] = np.nan
+    results = by_variable(CheckExpectedShards().run(target_of(ds)))
+    assert results[NO_HOUR_0].passed
+    assert results["temperature_2m"].positions == ("2024-01-01T12:00:00", "2024-01-01T18:00:00")
+    holes = by_variable(CheckHoles().run(target_of(ds)))
+    assert holes["temperature_2m"].positions == ("2024-01-01T12:00:00", "2024-01-01T18:00:00")
+    assert set(holes) == {"temperature_2m", NO_HOUR_0}
