@@ -11,13 +11,19 @@ from datasets.common.config_models import (
     CoordinateAttrs,
     DatasetAttributes,
     DataVar,
-    Encoding,
+)
+from datasets.common.forecast_coordinates import (
+    NCEP_EARTH_RADIUS_M,
+    TIME_UNITS,
+    latitude_longitude_coordinates,
+    spatial_ref_coordinate,
+    sphere_latitude_longitude_crs,
+    time_encoding,
 )
 from datasets.common.template_config import CoordinateValues, TemplateConfig
 from datasets.common.timestamps import timedelta, timestamp
 from datasets.noaa.gfs.forecast.template_config import GFS_DATA_VARS, WINDOW_COMMENT, GfsDataVar
 from datasets.noaa.noaa_region_job import NoaaInternalAttrs
-from datasets.noaa.noaa_template_config import TIME_UNITS, float64_encoding, geographic_spatial_ref_attrs, time_encoding
 
 CHUNKS = (1440, 50, 50)
 SHARDS = (1440, 400, 400)
@@ -115,20 +121,10 @@ class NoaaGfsAnalysisTemplateConfig(TemplateConfig[GfsAnalysisDataVar]):
                     "windowed values from the run initialized before it (lead 1-6 h).",
                 ),
             ),
-            Coordinate(
-                name="latitude",
-                encoding=float64_encoding((len(dim_coords["latitude"]),)),
-                attrs=CoordinateAttrs(units="degrees_north", long_name="Latitude", standard_name="latitude", axis="Y"),
-            ),
-            Coordinate(
-                name="longitude",
-                encoding=float64_encoding((len(dim_coords["longitude"]),)),
-                attrs=CoordinateAttrs(units="degrees_east", long_name="Longitude", standard_name="longitude", axis="X"),
-            ),
-            Coordinate(
-                name="spatial_ref",
-                encoding=Encoding(dtype="int64", chunks=(1,), fill_value=0),
-                attrs=geographic_spatial_ref_attrs(),
+            *latitude_longitude_coordinates(len(dim_coords["latitude"]), len(dim_coords["longitude"])),
+            spatial_ref_coordinate(
+                sphere_latitude_longitude_crs(NCEP_EARTH_RADIUS_M),
+                f"Spherical earth with radius {NCEP_EARTH_RADIUS_M:.0f} m, as used by NCEP.",
             ),
         )
 

@@ -7,7 +7,6 @@ import pandas as pd
 import xarray as xr
 
 from datasets.common.config_models import (
-    APPEND_DIM_COORDINATE_CHUNK_SIZE,
     BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,
     Coordinate,
     CoordinateAttrs,
@@ -17,19 +16,18 @@ from datasets.common.config_models import (
     Encoding,
     StepType,
 )
+from datasets.common.forecast_coordinates import (
+    NCEP_EARTH_RADIUS_M,
+    derive_forecast_coordinates,
+    float64_encoding,
+    forecast_time_coordinates,
+    spatial_ref_coordinate,
+)
 from datasets.common.lambert_grid import LambertConformalGrid
 from datasets.common.sources.grib import LambertParameters
 from datasets.common.template_config import CoordinateValues, TemplateConfig
 from datasets.common.timestamps import timedelta, timestamp
 from datasets.noaa.noaa_region_job import NoaaInternalAttrs, UnitConversion
-from datasets.noaa.noaa_template_config import (
-    EARTH_RADIUS_M,
-    NAT_INT64,
-    TIME_UNITS,
-    float64_encoding,
-    spatial_ref_attrs,
-    time_encoding,
-)
 
 # The HRRR CONUS grid: 3 km Lambert conformal, first point at the south-west corner.
 HRRR_GRID = LambertConformalGrid(
@@ -38,7 +36,7 @@ HRRR_GRID = LambertConformalGrid(
     first_latitude=21.138123,
     first_longitude=237.280472,
     projection=LambertParameters(
-        lad=38.5, lov=262.5, latin1=38.5, latin2=38.5, dx=3000.0, dy=3000.0, earth_radius=EARTH_RADIUS_M
+        lad=38.5, lov=262.5, latin1=38.5, latin2=38.5, dx=3000.0, dy=3000.0, earth_radius=NCEP_EARTH_RADIUS_M
     ),
 )
 FORECAST_LENGTH = timedelta("48h")
@@ -195,21 +193,11 @@ class NoaaHrrrForecast48HourTemplateConfig(TemplateConfig[HrrrDataVar]):
         }
 
     def derive_coordinates(self, ds: xr.Dataset) -> dict[str, CoordinateValues]:
-        init_times = ds["init_time"]
         latitude, longitude = self.grid.latitude_longitude()
         return {
-            "valid_time": init_times + ds["lead_time"],
-            "expected_forecast_length": (
-                ("init_time",),
-                np.full(init_times.size, FORECAST_LENGTH.to_timedelta64(), dtype="timedelta64[ns]"),
-            ),
-            "ingested_forecast_length": (
-                ("init_time",),
-                np.full(init_times.size, np.timedelta64("NaT", "ns"), dtype="timedelta64[ns]"),
-            ),
+            **derive_forecast_coordinates(ds, FORECAST_LENGTH),
             "latitude": (("y", "x"), latitude),
             "longitude": (("y", "x"), longitude),
-            "spatial_ref": ((), np.int64(0)),
         }
 
     def build_template(self) -> xr.Dataset:
@@ -221,66 +209,35 @@ class NoaaHrrrForecast48HourTemplateConfig(TemplateConfig[HrrrDataVar]):
 
     @property
     def coords(self) -> Sequence[Coordinate]:
-        n_leads = int(FORECAST_LENGTH / timedelta("1h")) + 1
-        append_chunk = (APPEND_DIM_COORDINATE_CHUNK_SIZE,)
         spatial = (self.grid.ny, self.grid.nx)
         return (
-            Coordinate(
-                name="init_time",
-                encoding=time_encoding(append_chunk, TIME_UNITS),
-                attrs=CoordinateAttrs(long_name="Forecast initialization time", axis="T"),
-            ),
-            Coordinate(
-                name="lead_time",
-                encoding=time_encoding((n_leads,), "seconds"),
-                attrs=CoordinateAttrs(long_name="Forecast lead time"),
-            ),
+            *forecast_time_coordinates(int(FORECAST_LENGTH / timedelta("1h")) + 1),
             Coordinate(
                 name="y",
-                encoding=float64_encoding((self.grid.ny,)),
+                encoding=float64_encoding(self.grid.ny),
                 attrs=CoordinateAttrs(
                     units="m", long_name="y coordinate of projection", standard_name="projection_y_coordinate", axis="Y"
                 ),
             ),
             Coordinate(
                 name="x",
-                encoding=float64_encoding((self.grid.nx,)),
+                encoding=float64_encoding(self.grid.nx),
                 attrs=CoordinateAttrs(
                     units="m", long_name="x coordinate of projection", standard_name="projection_x_coordinate", axis="X"
                 ),
             ),
             Coordinate(
                 name="latitude",
-                encoding=float64_encoding(spatial),
+                encoding=float64_encoding(*spatial),
                 attrs=CoordinateAttrs(units="degrees_north", long_name="Latitude", standard_name="latitude"),
             ),
             Coordinate(
                 name="longitude",
-                encoding=float64_encoding(spatial),
+                encoding=float64_encoding(*spatial),
                 attrs=CoordinateAttrs(units="degrees_east", long_name="Longitude", standard_name="longitude"),
             ),
-            Coordinate(
-                name="valid_time",
-                encoding=time_encoding((APPEND_DIM_COORDINATE_CHUNK_SIZE, n_leads), TIME_UNITS),
-                attrs=CoordinateAttrs(long_name="Valid time", standard_name="time"),
-            ),
-            Coordinate(
-                name="expected_forecast_length",
-                encoding=time_encoding(append_chunk, "seconds"),
-                attrs=CoordinateAttrs(long_name="Expected forecast length"),
-            ),
-            Coordinate(
-                name="ingested_forecast_length",
-                encoding=time_encoding(append_chunk, "seconds", fill_value=NAT_INT64),
-                attrs=CoordinateAttrs(
-                    long_name="Ingested forecast length",
-                    comment="The longest lead time written for this initialization time; missing before ingestion.",
-                ),
-            ),
-            Coordinate(
-                name="spatial_ref",
-                encoding=Encoding(dtype="int64", chunks=(1,), fill_value=0),
-                attrs=spatial_ref_attrs(self.grid.crs()),
+            spatial_ref_coordinate(
+                self.grid.crs(), f"Spherical earth with radius {NCEP_EARTH_RADIUS_M:.0f} m, as used by NCEP."
             ),
         )
 

@@ -16,6 +16,7 @@ from pipelines.local import run_local
 from steps.context import StepContext
 from steps.join import join
 from steps.plan import plan
+from steps.validate import validate
 from steps.write import write
 from tests.support.archive_fixtures import TEST_FETCH_SETTINGS
 from tests.support.gfs_analysis_archive import (
@@ -129,3 +130,7 @@ def test_update_fetches_only_new_hours_and_publishes_atomically(
     assert sent == needed_bytes(archive, times[14:], padding_time=times[13])
     update_bytes = sum(map(len, sent.values()))
     assert update_bytes < backfill_bytes * 8 / 15  # 7 of the backfill's 15 hours, and a few predecessor fields
+
+    report = validate(context, now=START + timedelta("21h15min"))
+    assert report.passed, [r.message for r in report.failures]
+    assert not validate(context, now=START + timedelta("22h15min")).passed  # 21:00 is due and missing

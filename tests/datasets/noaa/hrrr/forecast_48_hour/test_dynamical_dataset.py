@@ -13,6 +13,7 @@ from pipelines.local import run_local
 from steps.context import StepContext
 from steps.join import join
 from steps.plan import plan
+from steps.validate import validate
 from steps.write import write
 from tests.support.hrrr_archive import (
     LEADS,
@@ -77,3 +78,6 @@ def test_update_appends_the_new_init_and_publishes_atomically(
     fetched = {r.path for r in server.requests if r.method == "GET"}
     assert not any(f"/hrrr.t{INITS[0]:%H}z." in path for path in fetched)
     assert hrrr_relative_path(INITS[1], LEADS[48]) in fetched
+
+    report = validate(context, now=INITS[2] + timedelta("2h40min"))
+    assert [(r.check, r.positions) for r in report.failures] == [("CheckHoles", (INITS[0].isoformat(),))]
