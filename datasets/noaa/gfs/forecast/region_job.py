@@ -9,7 +9,7 @@ import xarray as xr
 from datasets.common.errors import SourceNotFoundError
 from datasets.common.results import VariableResult
 from datasets.common.sources.grib import GridSpec
-from datasets.common.timestamps import timedelta, timestamp
+from datasets.common.timestamps import timedelta, timestamp, utc_now
 from datasets.common.transforms.deaccumulation import deaccumulate_to_rates_inplace
 from datasets.common.transforms.rounding import round_for_storage
 from datasets.common.transforms.units import kelvin_to_celsius_inplace
@@ -20,10 +20,6 @@ NOMADS_BASE_URL = "https://nomads.ncep.noaa.gov/pub/data/nccf/com/gfs/prod"
 # Files this recent may not have reached the S3 bucket yet; NOMADS has them.
 NOMADS_FALLBACK_AGE = timedelta("12h")
 DEACCUMULATION_INVALID = "deaccumulation_invalid_values"
-
-
-def utc_now() -> pd.Timestamp:
-    return timestamp(pd.Timestamp.now(tz="UTC").tz_localize(None))
 
 
 class GfsSourceFileCoord(NoaaSourceFileCoord):
