@@ -1,0 +1,34 @@
+"""DWD ICON-EU 5-day forecast.
+
+DWD keeps each file online for only about a day, so this dataset can only be backfilled from DWD for the last
+~24 hours, and an operational update that did not run for a day leaves the missed init times empty (it logs
+them; the published dataset keeps its extent). To keep history, archive the source files themselves: mirror
+`https://opendata.dwd.de/weather/nwp/icon-eu/grib/` into your own bucket with the same relative paths (e.g. a
+job every few hours that copies the new files of the variables below), then backfill or update with
+`--source-url s3://your-bucket/icon-eu/grib` (or REFORMAT_SOURCE_URL). With a mirror as the source, updates
+process every new init time, however old. See docs/datasets/dwd-icon-eu.md.
+"""
+
+from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig
+from datasets.dwd.dwd_region_job import DwdDataVar
+from datasets.dwd.icon_eu.forecast.region_job import DWD_BASE_URL, DwdIconEuForecastRegionJob, IconEuSourceFileCoord
+from datasets.dwd.icon_eu.forecast.template_config import DwdIconEuForecastTemplateConfig
+
+
+def dwd_icon_eu_forecast() -> DynamicalDataset[DwdDataVar, IconEuSourceFileCoord]:
+    return DynamicalDataset(
+        template_config=DwdIconEuForecastTemplateConfig(),
+        region_job_class=DwdIconEuForecastRegionJob,
+        # A run is complete on DWD's server about 4 h after its init time: update for each 3-hourly run then
+        # (the previous run is reprocessed, so its late files still arrive); validate 20 minutes later.
+        operational=OperationalConfig(
+            update_schedule="0 1,4,7,10,13,16,19,22 * * *",
+            validate_schedule="20 1,4,7,10,13,16,19,22 * * *",
+            update_workers=2,
+            update_deadline_seconds=30 * 60,
+            cpu="2",
+            memory="4G",
+            ephemeral_storage="10G",
+        ),
+        source_base_url=DWD_BASE_URL,
+    )
