@@ -19,11 +19,11 @@ def dwd_icon_eu_forecast() -> DynamicalDataset[DwdDataVar, IconEuSourceFileCoord
     return DynamicalDataset(
         template_config=DwdIconEuForecastTemplateConfig(),
         region_job_class=DwdIconEuForecastRegionJob,
-        # A run is complete on DWD's server about 4 h after its init time: update for each 3-hourly run then
-        # (the previous run is reprocessed, so its late files still arrive); validate 20 minutes later.
+        # A run is complete on DWD's server about 4 h after its init time: update for each 3-hourly run then (the
+        # previous run is reprocessed, so its late files still arrive); validate once the update's deadline passed.
         operational=OperationalConfig(
             update_schedule="0 1,4,7,10,13,16,19,22 * * *",
-            validate_schedule="20 1,4,7,10,13,16,19,22 * * *",
+            validate_schedule="35 1,4,7,10,13,16,19,22 * * *",
             update_workers=2,
             update_deadline_seconds=30 * 60,
             cpu="2",
