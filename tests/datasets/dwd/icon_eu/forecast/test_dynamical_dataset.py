@@ -7,12 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig
+from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.timestamps import timedelta, timestamp
+from datasets.dwd.icon_eu.forecast import dwd_icon_eu_forecast
 from datasets.dwd.icon_eu.forecast.region_job import DWD_BASE_URL, DwdIconEuForecastRegionJob
 from datasets.registry import get_dataset
 from pipelines.local import run_local
 from steps.context import StepContext
+from steps.validate import validate
 from tests.support.dwd_archive import (
     SmallGridRegionJob,
     SmallGridTemplateConfig,
@@ -38,26 +40,21 @@ def test_registered_with_its_operational_settings() -> None:
     assert operational.validate_schedule == "35 1,4,7,10,13,16,19,22 * * *"
     assert operational.update_workers == 2
     assert operational.update_deadline_seconds == 30 * 60
+    assert [type(v).__name__ for v in dataset.validators()] == [
+        "CheckCurrentData", "CheckRecentNans", "CheckExpectedShards", "CheckReplicaMatchesPrimary",
+    ]  # fmt: skip
 
 
 def small_dataset(template_dir: Path, server: RangeServer) -> DynamicalDataset[Any, Any]:
+    """The registered dataset (operations, validation) on the test grid, with two variables, reading `server`."""
+
     class FromServer(SmallGridRegionJob):
         default_source_url: ClassVar[str] = server.base_url  # stands in for DWD's own server
 
     config = SmallGridTemplateConfig(template_dir=template_dir, variable_names=VARIABLES)
     config.update_template()
-    return DynamicalDataset(
-        template_config=config,
-        region_job_class=FromServer,
-        operational=OperationalConfig(
-            update_schedule="0 * * * *",
-            validate_schedule="0 * * * *",
-            cpu="1",
-            memory="1G",
-            ephemeral_storage="1G",
-            update_deadline_seconds=600,
-        ),
-        source_base_url=server.base_url,
+    return dwd_icon_eu_forecast().model_copy(
+        update={"template_config": config, "region_job_class": FromServer, "source_base_url": server.base_url}
     )
 
 
@@ -135,3 +132,7 @@ def test_updates_survive_vanished_late_and_expired_files(
     assert not requested(server, I2)
     assert any("1 init times from 2026-01-01T09:00:00" in r.getMessage() for r in caplog.records)
     assert timestamp(summary.variables["temperature_2m"].last_append_dim_value) == I4
+    report = validate(context, now=I4 + timedelta("4h35min"))
+    assert {(r.check, r.variable, r.positions) for r in report.failures} == {
+        (check, name, (I3.isoformat(),)) for check in ("CheckRecentNans", "CheckExpectedShards") for name in VARIABLES
+    }
