@@ -19,7 +19,6 @@ import xarray as xr
 from datasets.common.config_models import BaseInternalAttrs, DataVar
 from datasets.common.errors import SourceReadError
 from datasets.common.region_job import RegionJob, SourceFileCoord
-from datasets.common.results import VariableResult
 from datasets.common.sources.compression import decompress_bz2_file
 from datasets.common.sources.fetch import cache_dir, download_to_file, join_url
 from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message
@@ -183,23 +182,6 @@ class DwdRegionJob[SFC: DwdSourceFileCoord](RegionJob[DwdDataVar, SFC]):
                 pass
         round_for_storage(values, attrs)
         return counters
-
-    @classmethod
-    def update_template_with_results(
-        cls, template_ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
-    ) -> xr.Dataset:
-        """Trim to the last init written and record, per init, the longest lead any variable wrote."""
-        ds = super().update_template_with_results(template_ds, results, append_dim)
-        longest: dict[pd.Timestamp, int] = {}
-        for result in results.values():
-            for init_time, maxima in result.coverage.items():
-                key = timestamp(init_time)
-                longest[key] = max(longest.get(key, 0), int(maxima["lead_time"]))
-        ingested = ds["ingested_forecast_length"].values.copy()
-        for i, init_time in enumerate(pd.DatetimeIndex(ds[append_dim].values)):
-            if init_time in longest:
-                ingested[i] = np.timedelta64(longest[timestamp(init_time)], "s")
-        return ds.assign_coords(ingested_forecast_length=ds["ingested_forecast_length"].copy(data=ingested))
 
     @classmethod
     def serves_only_recent_runs(cls, source_url: str | None) -> bool:
