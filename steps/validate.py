@@ -1,7 +1,7 @@
 import pandas as pd
 
 from datasets.common.storage import StoreConfig, open_repository, zarr_store
-from datasets.common.timestamps import timestamp
+from datasets.common.timestamps import utc_now
 from datasets.common.validation import (
     CheckResult,
     ReplicaView,
@@ -16,10 +16,6 @@ from steps.metadata import open_published
 
 class ValidationFailedError(OperationFailedError):
     pass
-
-
-def utc_now() -> pd.Timestamp:
-    return timestamp(pd.Timestamp.now(tz="UTC").tz_localize(None))
 
 
 def validate(

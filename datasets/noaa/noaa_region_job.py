@@ -15,11 +15,9 @@ from pydantic import model_validator
 from datasets.common.config_models import BaseInternalAttrs, DataVar
 from datasets.common.errors import SourceReadError
 from datasets.common.region_job import RegionJob, SourceFileCoord
-from datasets.common.results import VariableResult
 from datasets.common.sources.fetch import cache_dir, download_to_file, fetch_bytes, join_url
 from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, read_message
 from datasets.common.sources.noaa_idx import IdxMessage, WindowKind, forecast_text, parse_idx, select_message
-from datasets.common.timestamps import timestamp
 from datasets.common.transforms.deaccumulation import deaccumulate_to_rates_inplace
 from datasets.common.transforms.rounding import round_for_storage
 from datasets.common.transforms.units import kelvin_to_celsius_inplace
@@ -164,28 +162,6 @@ class NoaaRegionJob[SFC: NoaaSourceFileCoord](RegionJob[NoaaDataVar, SFC]):
             )
         round_for_storage(values, attrs)
         return counters
-
-    @classmethod
-    def update_template_with_results(
-        cls, template_ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
-    ) -> xr.Dataset:
-        """Trim to the last position written and record, per init, the longest lead any variable wrote
-        (in `ingested_forecast_length`, where the dataset has one)."""
-        ds = super().update_template_with_results(template_ds, results, append_dim)
-        if "ingested_forecast_length" not in ds.coords:
-            return ds
-        longest: dict[pd.Timestamp, int] = {}
-        for result in results.values():
-            for init_time, maxima in result.coverage.items():
-                if "lead_time" in maxima:
-                    key = timestamp(init_time)
-                    longest[key] = max(longest.get(key, 0), int(maxima["lead_time"]))
-        ingested = ds["ingested_forecast_length"].values.copy()
-        for i, init_time in enumerate(pd.DatetimeIndex(ds[append_dim].values)):
-            if init_time in longest:
-                ingested[i] = np.timedelta64(longest[timestamp(init_time)], "s")
-        ds["ingested_forecast_length"] = ds["ingested_forecast_length"].copy(data=ingested)
-        return ds
 
     def read_data(self, coord: SFC, data_var: NoaaDataVar) -> np.ndarray:
         if not needs_message(data_var.internal_attrs, coord.lead_time):

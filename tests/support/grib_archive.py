@@ -90,24 +90,68 @@ class ArchiveGrid(FrozenBaseModel):
             last_longitude=360.0 - self.resolution,
         )
 
+    @property
+    def j_scans_positively(self) -> bool:
+        return False
+
     def mesh(self) -> tuple[np.ndarray, np.ndarray]:
-        """Latitude and longitude of every point, in the message's scanning order (rows north to south)."""
+        """Latitude and longitude of every point, rows north to south."""
         latitude, longitude = np.meshgrid(self.latitudes, self.longitudes, indexing="ij")
         return latitude, longitude
 
     def set_grid_keys(self, handle: object) -> None:
-        for key, value in (("Ni", self.ni), ("Nj", self.nj), ("iScansNegatively", 0), ("jScansPositively", 0)):
-            eccodes.codes_set_long(handle, key, value)
-        spec = self.grid_spec()
-        for key, value in (
-            ("latitudeOfFirstGridPointInDegrees", spec.first_latitude),
-            ("longitudeOfFirstGridPointInDegrees", spec.first_longitude),
-            ("latitudeOfLastGridPointInDegrees", spec.last_latitude),
-            ("longitudeOfLastGridPointInDegrees", spec.last_longitude),
-            ("iDirectionIncrementInDegrees", self.resolution),
-            ("jDirectionIncrementInDegrees", self.resolution),
-        ):
-            eccodes.codes_set_double(handle, key, value)
+        _set_regular_ll_keys(handle, self)
+
+
+class RegionalGrid(FrozenBaseModel):
+    """A regular lat/lon grid over a region, written south to north (as DWD does). Longitudes run west to east
+    and may start west of 0; GRIB encodes them on the 0-360 circle."""
+
+    resolution: float
+    south: float
+    north: float
+    west: float
+    east: float
+
+    @property
+    def ni(self) -> int:
+        return round((self.east - self.west) / self.resolution) + 1
+
+    @property
+    def nj(self) -> int:
+        return round((self.north - self.south) / self.resolution) + 1
+
+    @property
+    def latitudes(self) -> np.ndarray:
+        """North to south, the order decoded values come in."""
+        return self.north - np.arange(self.nj) * self.resolution
+
+    @property
+    def longitudes(self) -> np.ndarray:
+        return self.west + np.arange(self.ni) * self.resolution
+
+    def grid_spec(self) -> GridSpec:
+        return GridSpec(
+            grid_type="regular_ll",
+            ni=self.ni,
+            nj=self.nj,
+            first_latitude=self.south,
+            first_longitude=self.west % 360,
+            last_latitude=self.north,
+            last_longitude=self.east % 360,
+        )
+
+    @property
+    def j_scans_positively(self) -> bool:
+        return True
+
+    def mesh(self) -> tuple[np.ndarray, np.ndarray]:
+        """Latitude and longitude of every point, rows north to south."""
+        latitude, longitude = np.meshgrid(self.latitudes, self.longitudes, indexing="ij")
+        return latitude, longitude
+
+    def set_grid_keys(self, handle: object) -> None:
+        _set_regular_ll_keys(handle, self)
 
 
 class LambertArchiveGrid(FrozenBaseModel):
@@ -126,13 +170,17 @@ class LambertArchiveGrid(FrozenBaseModel):
     def grid_spec(self) -> GridSpec:
         return self.grid.grid_spec()
 
+    @property
+    def j_scans_positively(self) -> bool:
+        return True
+
     def set_grid_keys(self, handle: object) -> None:
         eccodes.codes_set_long(handle, "gridDefinitionTemplateNumber", 30)
         for key, value in (
             ("Nx", self.ni),
             ("Ny", self.nj),
             ("iScansNegatively", 0),
-            ("jScansPositively", 1),
+            ("jScansPositively", int(self.j_scans_positively)),
             ("jPointsAreConsecutive", 0),
             ("projectionCentreFlag", 0),
             ("resolutionAndComponentFlags", 56),
@@ -152,20 +200,40 @@ class LambertArchiveGrid(FrozenBaseModel):
             eccodes.codes_set_double(handle, key, value)
 
     def mesh(self) -> tuple[np.ndarray, np.ndarray]:
-        """eccodes' own latitude and longitude of every point, in scanning order (rows south to north)."""
+        """eccodes' own latitude and longitude of every point, rows north to south."""
         handle = eccodes.codes_grib_new_from_samples("GRIB2")
         try:
             eccodes.codes_set_long(handle, "shapeOfTheEarth", 6)
             self.set_grid_keys(handle)
             eccodes.codes_set_values(handle, np.zeros(self.ni * self.nj))
             shape = (self.nj, self.ni)
-            latitude = eccodes.codes_get_array(handle, "latitudes").reshape(shape)
-            return latitude, eccodes.codes_get_array(handle, "longitudes").reshape(shape)
+            latitude = eccodes.codes_get_array(handle, "latitudes").reshape(shape)[::-1]
+            return latitude, eccodes.codes_get_array(handle, "longitudes").reshape(shape)[::-1]
         finally:
             eccodes.codes_release(handle)
 
 
-type Grid = ArchiveGrid | LambertArchiveGrid
+type Grid = ArchiveGrid | RegionalGrid | LambertArchiveGrid
+
+
+def _set_regular_ll_keys(handle: object, grid: ArchiveGrid | RegionalGrid) -> None:
+    for key, value in (
+        ("Ni", grid.ni),
+        ("Nj", grid.nj),
+        ("iScansNegatively", 0),
+        ("jScansPositively", int(grid.j_scans_positively)),
+    ):
+        eccodes.codes_set_long(handle, key, value)
+    spec = grid.grid_spec()
+    for key, value in (
+        ("latitudeOfFirstGridPointInDegrees", spec.first_latitude),
+        ("longitudeOfFirstGridPointInDegrees", spec.first_longitude),
+        ("latitudeOfLastGridPointInDegrees", spec.last_latitude),
+        ("longitudeOfLastGridPointInDegrees", spec.last_longitude),
+        ("iDirectionIncrementInDegrees", grid.resolution),
+        ("jDirectionIncrementInDegrees", grid.resolution),
+    ):
+        eccodes.codes_set_double(handle, key, value)
 
 
 def _quantize(values: np.ndarray, fraction_bits: int) -> np.ndarray:
@@ -253,12 +321,14 @@ def encode_message(
     window_start: pd.Timedelta | None = None,
     member: int | None = None,
     ensemble_size: int = 31,
+    centre: int = NCEP_CENTRE,
+    packing: str = "grid_complex_spatial_differencing",
 ) -> bytes:
-    """One GRIB2 message: NCEP centre, the grid's template, complex packing with spatial differencing."""
+    """One GRIB2 message on the grid's template; `values` (nj, ni) run north to south, whatever the scanning."""
     handle = eccodes.codes_grib_new_from_samples("GRIB2")
     try:
         for key, value in (
-            ("centre", NCEP_CENTRE),
+            ("centre", centre),
             ("subCentre", 0),
             ("tablesVersion", 2),
             ("localTablesVersion", 1),
@@ -292,11 +362,12 @@ def encode_message(
             assert variable.window_kind is not None, f"{variable.element} is not a windowed variable"
             eccodes.codes_set_long(handle, "typeOfStatisticalProcessing", STATISTIC_CODES[variable.window_kind])
             eccodes.codes_set_string(handle, "stepRange", f"{int(window_start / timedelta('1h'))}-{hours}")
-        eccodes.codes_set_string(handle, "packingType", "grid_complex_spatial_differencing")
+        eccodes.codes_set_string(handle, "packingType", packing)
         span = int(np.rint(np.ptp(values) * 2.0**variable.fraction_bits))
         eccodes.codes_set_long(handle, "bitsPerValue", max(1, span.bit_length()))
         eccodes.codes_set_long(handle, "decimalScaleFactor", 0)
-        eccodes.codes_set_values(handle, np.ascontiguousarray(values, dtype=np.float64).ravel())
+        rows = values[::-1] if grid.j_scans_positively else values
+        eccodes.codes_set_values(handle, np.ascontiguousarray(rows, dtype=np.float64).ravel())
         return eccodes.codes_get_message(handle)
     finally:
         eccodes.codes_release(handle)

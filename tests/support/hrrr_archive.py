@@ -147,7 +147,7 @@ def expected_stored_values(
     available: Availability,
     prmsl_inits: Sequence[pd.Timestamp] = (),
 ) -> np.ndarray:
-    """(lead, y, x) as the dataset must store them, NaN where no value can exist. Rows turn north to south."""
+    """(lead, y, x) as the dataset must store them (rows north to south), NaN where no value can exist."""
     attrs = data_var.internal_attrs
     variable = source_variable(data_var, init, prmsl_inits)
     latitude, longitude = TEST_GRID.mesh()
@@ -161,5 +161,5 @@ def expected_stored_values(
         values = values.astype(np.float32)
         if attrs.unit_conversion == "kelvin_to_celsius":
             values -= np.float32(273.15)
-        out[i] = values[::-1]
+        out[i] = values
     return round_for_storage(out, attrs)

@@ -5,7 +5,7 @@ import pandas as pd
 
 from datasets.common.errors import SourceNotFoundError
 from datasets.common.sources.grib import GridSpec
-from datasets.common.timestamps import timedelta, timestamp
+from datasets.common.timestamps import timedelta, utc_now
 from datasets.noaa.noaa_region_job import DEACCUMULATION_INVALID as DEACCUMULATION_INVALID
 from datasets.noaa.noaa_region_job import NoaaRegionJob, NoaaSourceFileCoord
 
@@ -13,10 +13,6 @@ S3_BASE_URL = "https://noaa-gfs-bdp-pds.s3.amazonaws.com"
 NOMADS_BASE_URL = "https://nomads.ncep.noaa.gov/pub/data/nccf/com/gfs/prod"
 # Files this recent may not have reached the S3 bucket yet; NOMADS has them.
 NOMADS_FALLBACK_AGE = timedelta("12h")
-
-
-def utc_now() -> pd.Timestamp:
-    return timestamp(pd.Timestamp.now(tz="UTC").tz_localize(None))
 
 
 class GfsSourceFileCoord(NoaaSourceFileCoord):

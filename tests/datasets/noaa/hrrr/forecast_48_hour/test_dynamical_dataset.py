@@ -58,7 +58,8 @@ def test_update_appends_the_new_init_and_publishes_atomically(
     before = read_main(store_url)
     assert list(before["ingested_forecast_length"].values / np.timedelta64(1, "h")) == [29, 29]
 
-    write_hrrr_archive(archive, INITS, LEADS)
+    write_hrrr_archive(archive, INITS[1:2], LEADS[30:])
+    write_hrrr_archive(archive, INITS[2:], LEADS)
     server.requests.clear()
     plan(context, operation="update", run_id="u", now=INITS[2] + timedelta("2h15min"))
     write(context, run_id="u", worker_index=0, workers_total=1)

@@ -32,8 +32,8 @@ def test_dimensions_and_coordinates() -> None:
 def test_latitude_longitude_match_eccodes_for_the_hrrr_grid() -> None:
     ds = CONFIG.get_template(timestamp("2018-07-13T18:00"))
     latitude, longitude = LambertArchiveGrid(grid=HRRR_GRID).mesh()  # eccodes, from the GRIB grid description
-    np.testing.assert_allclose(ds["latitude"].values, latitude[::-1], rtol=0, atol=1e-4)
-    np.testing.assert_allclose(ds["longitude"].values, (longitude[::-1] + 180) % 360 - 180, rtol=0, atol=1e-4)
+    np.testing.assert_allclose(ds["latitude"].values, latitude, rtol=0, atol=1e-4)
+    np.testing.assert_allclose(ds["longitude"].values, (longitude + 180) % 360 - 180, rtol=0, atol=1e-4)
 
 
 def test_spatial_ref_is_the_lambert_projection_on_the_ncep_sphere() -> None:
