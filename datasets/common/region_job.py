@@ -21,9 +21,9 @@ from datasets.common.results import SourceFileStatus, VariableResult, build_vari
 from datasets.common.timestamps import timestamp
 from datasets.common.transforms.rounding import round_for_storage
 
-MAX_KEY_NAMES_LENGTH = 100
-
 type ProgressCallback = Callable[[str, float], None]
+
+MAX_KEY_NAMES_LENGTH = 100
 
 
 def _no_progress(kind: str, amount: float) -> None:
@@ -54,6 +54,8 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
     append_dim: str
     region: slice
     source_url: str | None = None
+    # Set by operational updates: append-dim positions before it are already published.
+    published_extent: int = 0
 
     download_parallelism: ClassVar[int] = 8
     read_parallelism: ClassVar[int] = 2  # decode threads per variable (eccodes releases the GIL)
@@ -64,6 +66,14 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         return [data_vars]
 
     def get_processing_region(self) -> slice:
+        return self.region
+
+    def region_to_write(self, store: Store) -> slice:
+        """The part of `region` this job (re)writes, given what `store` (the published data) already holds.
+
+        The rest of the region's shards keeps its stored values: an update of a long shard can fetch only
+        what is new. The default rewrites the whole region.
+        """
         return self.region
 
     @abstractmethod
@@ -90,11 +100,25 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
     def update_template_with_results(
         cls, template_ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
     ) -> xr.Dataset:
-        """Trim the template's append dim to the last position any variable really wrote."""
+        """Trim the append dim to the last position any variable really wrote and, for forecasts, record
+        per init the longest lead time any variable wrote in `ingested_forecast_length`."""
         last = max((r.last_append_dim_value for r in results.values() if r.last_append_dim_value), default=None)
         if last is None:
             return template_ds.isel({append_dim: slice(0, 0)})
-        return template_ds.sel({append_dim: slice(None, last)})
+        ds = template_ds.sel({append_dim: slice(None, last)})
+        if "ingested_forecast_length" not in ds.coords:
+            return ds
+        longest: dict[pd.Timestamp, int] = {}
+        for result in results.values():
+            for position, maxima in result.coverage.items():
+                if "lead_time" in maxima:
+                    key = timestamp(position)
+                    longest[key] = max(longest.get(key, 0), int(maxima["lead_time"]))
+        ingested = ds["ingested_forecast_length"].values.copy()
+        for i, position in enumerate(pd.DatetimeIndex(ds[append_dim].values)):
+            if position in longest:
+                ingested[i] = np.timedelta64(longest[timestamp(position)], "s")
+        return ds.assign_coords(ingested_forecast_length=ds["ingested_forecast_length"].copy(data=ingested))
 
     @classmethod
     def operational_update_jobs(
@@ -109,7 +133,14 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         """Reprocess the latest published append-dim position and everything after it, up to now."""
         last_published = timestamp(published_ds[append_dim].values[-1])
         template_ds = get_template(timestamp(now.floor("s") + pd.Timedelta(seconds=1)))
-        jobs = cls.get_jobs(template_ds, append_dim, all_data_vars, filter_start=last_published, source_url=source_url)
+        jobs = cls.get_jobs(
+            template_ds,
+            append_dim,
+            all_data_vars,
+            filter_start=last_published,
+            source_url=source_url,
+            published_extent=published_ds.sizes[append_dim],
+        )
         return jobs, template_ds
 
     @classmethod
@@ -124,6 +155,7 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         filter_contains: Sequence[pd.Timestamp] = (),
         filter_variable_names: Sequence[str] = (),
         source_url: str | None = None,
+        published_extent: int = 0,
         worker_index: int = 0,
         workers_total: int = 1,
     ) -> list[Self]:
@@ -158,6 +190,7 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
                 append_dim=append_dim,
                 region=region,
                 source_url=source_url,
+                published_extent=published_extent,
             )
             for region in regions
             for group in cls.source_groups(data_vars)
@@ -166,7 +199,7 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
 
     @property
     def key(self) -> str:
-        """Unique within a run and short enough for a file name (run state keeps one object per job)."""
+        """Unique per job and short enough for a file name (run state keeps one file per job)."""
         names = "+".join(v.name for v in self.data_vars)
         if len(names) > MAX_KEY_NAMES_LENGTH:
             digest = hashlib.sha256(names.encode()).hexdigest()[:12]
@@ -174,6 +207,16 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         return f"{self.append_dim}-{self.region.start}-{self.region.stop}-{names}"
 
     def process(self, stores: Sequence[Store], progress: ProgressCallback = _no_progress) -> dict[str, VariableResult]:
+        region = self.region_to_write(stores[0])
+        assert self.region.start <= region.start <= region.stop == self.region.stop, (
+            f"{region} is not a tail of {self.region}"
+        )
+        if region.start == region.stop:
+            return {v.name: VariableResult(name=v.name) for v in self.data_vars}
+        job = self if region == self.region else self.model_copy(update={"region": region})
+        return job._process_region(stores, progress)
+
+    def _process_region(self, stores: Sequence[Store], progress: ProgressCallback) -> dict[str, VariableResult]:
         processing_region = self.get_processing_region()
         processing_ds = self.template_ds.isel({self.append_dim: processing_region})
         results: dict[str, VariableResult] = {}
@@ -289,9 +332,9 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
 
 
 def write_region(stores: Sequence[Store], name: str, region: slice, values: np.ndarray) -> None:
-    """Replace the whole append-dim shards of `region` with `values`.
+    """Write `values` at `region` of the append dim, which replace whatever the store held there.
 
-    `values` may stop short of the array's extent along other dims: the rest of those shards becomes fill.
+    `values` may stop short of the array's extent along the other dims: the rest of the region becomes fill.
     """
     for store in stores:
         array = zarr.open_array(store=store, path=name, mode="r+", zarr_format=3)
@@ -300,13 +343,24 @@ def write_region(stores: Sequence[Store], name: str, region: slice, values: np.n
         assert all(v <= a for v, a in zip(values.shape[1:], extent, strict=True)), (
             f"{name}: region shape {values.shape} does not fit {array.shape}"
         )
-        if values.shape[1:] != extent:
-            delete_shards(array, region)
-        if values.size:
-            array[(region, *(slice(0, n) for n in values.shape[1:]))] = values
+        if values.shape[1:] == extent:
+            array[region] = values
+        elif _covers_whole_shards(array, region):
+            _delete_shards(array, region)
+            if values.size:
+                array[(region, *(slice(0, n) for n in values.shape[1:]))] = values
+        else:
+            padded = np.full((values.shape[0], *extent), array.fill_value, dtype=values.dtype)
+            padded[(slice(None), *(slice(0, n) for n in values.shape[1:]))] = values
+            array[region] = padded
 
 
-def delete_shards(array: zarr.Array, region: slice) -> None:
+def _covers_whole_shards(array: zarr.Array, region: slice) -> bool:
+    shard = (array.shards or array.chunks)[0]
+    return region.start % shard == 0 and (region.stop % shard == 0 or region.stop == array.shape[0])
+
+
+def _delete_shards(array: zarr.Array, region: slice) -> None:
     shard_shape = array.shards or array.chunks
     append_shards = range(region.start // shard_shape[0], -(-region.stop // shard_shape[0]))
     other_shards = (range(-(-size // shard)) for size, shard in zip(array.shape[1:], shard_shape[1:], strict=True))

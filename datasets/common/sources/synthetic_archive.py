@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from datasets.common.config_models import FrozenBaseModel
-from datasets.common.sources.grib import GridSpec
 from datasets.common.sources.noaa_idx import WindowKind, forecast_text, gfs_window_start, window_forecast_text
+from datasets.common.sources.synthetic_grids import ArchiveGrid, Grid
 from datasets.common.timestamps import timedelta, timestamp
 
 STATISTIC_CODES = {"ave": 0, "acc": 1, "max": 2, "min": 3}
@@ -58,39 +58,6 @@ class GribVariable(FrozenBaseModel):
         assert self.window_reset_hours is not None, f"{self.element}: a window needs window_reset_hours"
         starts: list[pd.Timedelta | None] = [gfs_window_start(lead, self.window_reset_hours)]
         return [*starts, timedelta(0)] if self.running_total else starts
-
-
-class ArchiveGrid(FrozenBaseModel):
-    """A global regular lat/lon grid as NCEP writes it: 90 to -90, 0 to 360 - resolution."""
-
-    resolution: float
-
-    @property
-    def ni(self) -> int:
-        return round(360 / self.resolution)
-
-    @property
-    def nj(self) -> int:
-        return round(180 / self.resolution) + 1
-
-    @property
-    def latitudes(self) -> np.ndarray:
-        return 90 - np.arange(self.nj) * self.resolution
-
-    @property
-    def longitudes(self) -> np.ndarray:
-        return np.arange(self.ni) * self.resolution
-
-    def grid_spec(self) -> GridSpec:
-        return GridSpec(
-            grid_type="regular_ll",
-            ni=self.ni,
-            nj=self.nj,
-            first_latitude=90.0,
-            first_longitude=0.0,
-            last_latitude=-90.0,
-            last_longitude=360.0 - self.resolution,
-        )
 
 
 def _quantize(values: np.ndarray, fraction_bits: int) -> np.ndarray:
@@ -175,18 +142,20 @@ def encode_message(
     variable: GribVariable,
     init: pd.Timestamp,
     lead: pd.Timedelta,
-    grid: ArchiveGrid,
+    grid: Grid,
     values: np.ndarray,
     *,
     window_start: pd.Timedelta | None = None,
     member: int | None = None,
     ensemble_size: int = 31,
+    centre: int = NCEP_CENTRE,
+    packing: str = "grid_complex_spatial_differencing",
 ) -> bytes:
-    """One GRIB2 message: NCEP centre, regular_ll grid, complex packing with spatial differencing."""
+    """One GRIB2 message on the grid's template; `values` (nj, ni) run north to south, whatever the scanning."""
     handle = eccodes.codes_grib_new_from_samples("GRIB2")
     try:
         for key, value in (
-            ("centre", NCEP_CENTRE),
+            ("centre", centre),
             ("subCentre", 0),
             ("tablesVersion", 2),
             ("localTablesVersion", 1),
@@ -196,22 +165,9 @@ def encode_message(
             ("dataDate", int(init.strftime("%Y%m%d"))),
             ("dataTime", int(init.strftime("%H%M"))),
             ("shapeOfTheEarth", 6),
-            ("Ni", grid.ni),
-            ("Nj", grid.nj),
-            ("iScansNegatively", 0),
-            ("jScansPositively", 0),
         ):
             eccodes.codes_set_long(handle, key, value)
-        spec = grid.grid_spec()
-        for key, value in (
-            ("latitudeOfFirstGridPointInDegrees", spec.first_latitude),
-            ("longitudeOfFirstGridPointInDegrees", spec.first_longitude),
-            ("latitudeOfLastGridPointInDegrees", spec.last_latitude),
-            ("longitudeOfLastGridPointInDegrees", spec.last_longitude),
-            ("iDirectionIncrementInDegrees", grid.resolution),
-            ("jDirectionIncrementInDegrees", grid.resolution),
-        ):
-            eccodes.codes_set_double(handle, key, value)
+        grid.set_grid_keys(handle)
         windowed = window_start is not None
         template = (8 if windowed else 0) if member is None else (11 if windowed else 1)
         eccodes.codes_set_long(handle, "productDefinitionTemplateNumber", template)
@@ -233,11 +189,12 @@ def encode_message(
             assert variable.window_kind is not None, f"{variable.element} is not a windowed variable"
             eccodes.codes_set_long(handle, "typeOfStatisticalProcessing", STATISTIC_CODES[variable.window_kind])
             eccodes.codes_set_string(handle, "stepRange", f"{int(window_start / timedelta('1h'))}-{hours}")
-        eccodes.codes_set_string(handle, "packingType", "grid_complex_spatial_differencing")
+        eccodes.codes_set_string(handle, "packingType", packing)
         span = int(np.rint(np.ptp(values) * 2.0**variable.fraction_bits))
         eccodes.codes_set_long(handle, "bitsPerValue", max(1, span.bit_length()))
         eccodes.codes_set_long(handle, "decimalScaleFactor", 0)
-        eccodes.codes_set_values(handle, np.ascontiguousarray(values, dtype=np.float64).ravel())
+        rows = values[::-1] if grid.j_scans_positively else values
+        eccodes.codes_set_values(handle, np.ascontiguousarray(rows, dtype=np.float64).ravel())
         return eccodes.codes_get_message(handle)
     finally:
         eccodes.codes_release(handle)
@@ -254,11 +211,11 @@ def write_grib_file(
     init: pd.Timestamp,
     lead: pd.Timedelta,
     variables: Sequence[GribVariable],
-    grid: ArchiveGrid,
+    grid: Grid,
     member: int | None = None,
 ) -> Path:
     """Write `path` and `path.idx`; each variable contributes the messages `GribVariable.windows` lists."""
-    latitude, longitude = np.meshgrid(grid.latitudes, grid.longitudes, indexing="ij")
+    latitude, longitude = grid.mesh()
     path.parent.mkdir(parents=True, exist_ok=True)
     lines, offset = [], 0
     extra = ensemble_text(member)
