@@ -16,7 +16,14 @@ from datasets.common.results import VariableResult
 from datasets.common.timestamps import timestamp
 from datasets.common.transforms.rounding import round_for_storage
 from tests.support.runs import INITS
-from tests.support.synthetic_dataset import DATA_VARS, LEAD_TIMES, START, SyntheticRegionJob, expected_value
+from tests.support.synthetic_dataset import (
+    DATA_VARS,
+    LEAD_TIMES,
+    START,
+    SyntheticRegionJob,
+    expected_value,
+    write_source_archive,
+)
 
 
 def template(synthetic: DynamicalDataset, steps: int) -> xr.Dataset:
@@ -101,3 +108,36 @@ def test_a_job_writes_only_the_region_its_hook_leaves(synthetic: DynamicalDatase
     np.testing.assert_array_equal(stored[1], round_for_storage(expected, DATA_VARS[0].internal_attrs))
     assert results[name].last_append_dim_value == INITS[1]
     assert results[name].succeeded == len(LEAD_TIMES)
+
+
+def published_sevens(ds: xr.Dataset) -> Store:
+    session = icechunk.Repository.create(icechunk.in_memory_storage()).writable_session("main")
+    ds.to_zarr(session.store, mode="w", compute=False, zarr_format=3, consolidated=False)
+    sevens = {v.name: (ds[v.name].dims, np.full(ds[v.name].shape, 7.0, dtype=np.float32)) for v in DATA_VARS}
+    xr.Dataset(sevens).to_zarr(session.store, region="auto", mode="r+")
+    return session.store
+
+
+@pytest.mark.parametrize("published_extent", [0, 1])
+def test_positions_after_the_last_file_are_stored_as_fill(synthetic: DynamicalDataset, published_extent: int) -> None:
+    """The buffer stops at the last lead time with a file; what the job rewrites beyond it becomes NaN, whether
+    the job rewrites whole shards (old shards deleted) or only their tail (the rest of the shard kept)."""
+    ds = template(synthetic, 2)
+    root = Path(synthetic.source_base_url)
+    write_source_archive(root, INITS[:2], missing=[(init, LEAD_TIMES[-1]) for init in INITS[:2]])
+    store = published_sevens(ds)
+    job = KeepsAllButTheLastPosition.get_jobs(
+        ds, "init_time", DATA_VARS, source_url=str(root), published_extent=published_extent
+    )[0]
+
+    results = job.process([store])
+
+    stored = xr.open_zarr(store, consolidated=False)
+    for var in DATA_VARS:
+        values = stored[var.name].values
+        for i in range(published_extent, 2):
+            expected = [expected_value(var.name, INITS[i], lead) for lead in LEAD_TIMES[:-1]]
+            np.testing.assert_array_equal(values[i, :-1], round_for_storage(np.stack(expected), var.internal_attrs))
+            assert np.isnan(values[i, -1]).all()
+        assert (values[:published_extent] == 7).all()
+        assert results[var.name].succeeded == (2 - published_extent) * (len(LEAD_TIMES) - 1)
