@@ -13,6 +13,7 @@ from zarr.abc.store import Store
 from datasets.common.config_models import DataVar, FrozenBaseModel
 from datasets.common.errors import SourceNotFoundError, SourceReadError
 from datasets.common.results import SourceFileStatus, VariableResult, build_variable_result
+from datasets.common.shard_blocks import Block, shard_blocks
 from datasets.common.timestamps import timestamp
 from datasets.common.transforms.rounding import round_for_storage
 
@@ -50,6 +51,10 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
 
     download_parallelism: ClassVar[int] = 8
     read_parallelism: ClassVar[int] = 2
+    # Processing-region bytes of one variable held in memory at once; None: the whole region at once.
+    # Above the budget the region is processed in blocks of whole shards along `block_dims` (see read_block).
+    memory_budget_bytes: ClassVar[int | None] = None
+    block_dims: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def source_groups(cls, data_vars: Sequence[DV]) -> Sequence[Sequence[DV]]:
@@ -68,6 +73,14 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
 
     @abstractmethod
     def read_data(self, coord: SFC, data_var: DV) -> np.ndarray: ...
+
+    def read_block(self, coord: SFC, data_var: DV, block: Block) -> np.ndarray:
+        """`read_data` limited to `block` (slices of the field's own dims); override to read only that part."""
+        values = self.read_data(coord, data_var)
+        if not block:
+            return values
+        field_dims = [d for d in self.template_ds[data_var.name].dims if d not in coord.out_loc()]
+        return values[tuple(block.get(d, slice(None)) for d in field_dims)]
 
     def apply_data_transformations(self, data_array: xr.DataArray, data_var: DV) -> Mapping[str, int]:
         """Transform the processing-region array in place; return counters worth reporting."""
@@ -202,6 +215,47 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         progress: ProgressCallback,
     ) -> VariableResult:
         template_var = processing_ds[data_var.name]
+        encoding = template_var.encoding
+        blocks = shard_blocks(
+            {str(d): n for d, n in template_var.sizes.items()},
+            {str(d): n for d, n in zip(template_var.dims, encoding.get("shards") or encoding["chunks"], strict=True)},
+            self.block_dims,
+            template_var.dtype.itemsize,
+            self.memory_budget_bytes,
+        )
+        statuses: list[tuple[SourceFileStatus, str]] = [(SourceFileStatus.succeeded, "")] * len(coords)
+        counters: dict[str, int] = {}
+        for block in blocks:
+            block_statuses, block_counters = self._process_block(
+                data_var, template_var.isel(block), block, processing_region, coords, downloads, stores, progress
+            )
+            statuses = [
+                old if old[0] != SourceFileStatus.succeeded else new
+                for old, new in zip(statuses, block_statuses, strict=True)
+            ]
+            for key, count in block_counters.items():
+                counters[key] = counters.get(key, 0) + count
+        return build_variable_result(
+            data_var.name,
+            self.append_dim,
+            (
+                (coord.get_url(), coord.out_loc(), status, message)
+                for coord, (status, message) in zip(coords, statuses, strict=True)
+            ),
+            counters,
+        )
+
+    def _process_block(
+        self,
+        data_var: DV,
+        template_var: xr.DataArray,
+        block: Block,
+        processing_region: slice,
+        coords: Sequence[SFC],
+        downloads: Mapping[int, Path | tuple[SourceFileStatus, str]],
+        stores: Sequence[Store],
+        progress: ProgressCallback,
+    ) -> tuple[list[tuple[SourceFileStatus, str]], Mapping[str, int]]:
         data_array = xr.DataArray(
             np.full(template_var.shape, np.nan, dtype=np.float32),
             coords=template_var.coords,
@@ -214,7 +268,7 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
                 return download
             coord = coords[index].model_copy(update={"downloaded_path": download})
             try:
-                values = self.read_data(coord, data_var)
+                values = self.read_block(coord, data_var, block)
             except SourceReadError as e:
                 return (SourceFileStatus.read_failed, str(e))
             data_array.loc[dict(coord.out_loc())] = values
@@ -226,24 +280,23 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
 
         offset = self.region.start - processing_region.start
         out = data_array.isel({self.append_dim: slice(offset, offset + self.region.stop - self.region.start)})
-        write_region(stores, data_var.name, self.region, out.values)
+        selection = tuple(self.region if d == self.append_dim else block.get(d, slice(None)) for d in out.dims)
+        write_region(stores, data_var.name, selection, out.values)
         progress("bytes_written", out.nbytes)
-        return build_variable_result(
-            data_var.name,
-            self.append_dim,
-            (
-                (coord.get_url(), coord.out_loc(), status, message)
-                for coord, (status, message) in zip(coords, statuses, strict=True)
-            ),
-            counters,
-        )
+        return statuses, counters
 
 
-def write_region(stores: Sequence[Store], name: str, region: slice, values: np.ndarray) -> None:
+def write_region(stores: Sequence[Store], name: str, region: slice | tuple[slice, ...], values: np.ndarray) -> None:
+    """Write `values` to `region` (an append-dim slice, or one slice per dim) of array `name` in every store."""
+    selection = region if isinstance(region, tuple) else (region,)
     for store in stores:
         array = zarr.open_array(store=store, path=name, mode="r+", zarr_format=3)
-        assert array.shape[1:] == values.shape[1:], f"{name}: region shape {values.shape} does not fit {array.shape}"
-        array[region] = values
+        full = (*selection, *(slice(None),) * (array.ndim - len(selection)))
+        expected = tuple(len(range(*s.indices(n))) for s, n in zip(full, array.shape, strict=True))
+        assert expected == values.shape, (
+            f"{name}: values of shape {values.shape} do not fit {selection} of {array.shape}"
+        )
+        array[selection] = values
 
 
 def append_dim_shard_size(template_ds: xr.Dataset, append_dim: str, data_vars: Sequence[DataVar[Any]]) -> int:

@@ -2,6 +2,9 @@ import numpy as np
 
 from datasets.common.config_models import BaseInternalAttrs
 
+# Rounding makes a few temporaries the size of its input: large arrays are rounded a slab at a time.
+SLAB_ELEMENTS = 1 << 22
+
 
 def round_float32_inplace(values: np.ndarray, keep_mantissa_bits: int) -> np.ndarray:
     """Round float32 values to `keep_mantissa_bits` explicit mantissa bits (round half to even), in place.
@@ -11,6 +14,14 @@ def round_float32_inplace(values: np.ndarray, keep_mantissa_bits: int) -> np.nda
     assert values.dtype == np.float32, f"expected float32, got {values.dtype}"
     assert 0 <= keep_mantissa_bits <= 23, f"keep_mantissa_bits must be in 0..23, got {keep_mantissa_bits}"
     if keep_mantissa_bits == 23:
+        return values
+    if values.size > SLAB_ELEMENTS or (values.ndim > 1 and not values.flags.c_contiguous):
+        if values.ndim > 1:
+            slabs = list(values)
+        else:
+            slabs = [values[start : start + SLAB_ELEMENTS] for start in range(0, values.size, SLAB_ELEMENTS)]
+        for slab in slabs:
+            round_float32_inplace(slab, keep_mantissa_bits)
         return values
     drop_bits = 23 - keep_mantissa_bits
     bits = values.view(np.uint32)
