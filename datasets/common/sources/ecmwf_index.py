@@ -51,15 +51,17 @@ def parse_ecmwf_index(text: str) -> list[EcmwfIndexEntry]:
 def select_ecmwf_entry(
     entries: Sequence[EcmwfIndexEntry],
     param: str,
-    step: str,
+    step: str | None,
     ensemble_member: int,
     levtype: str = "sfc",
     levelist: str | None = None,
 ) -> EcmwfIndexEntry:
+    """The one entry with this identity; `step` None matches any step (an open-data file holds one lead)."""
     matches = [
         e
         for e in entries
-        if (e.param, e.step, e.levtype, e.levelist) == (param, step, levtype, levelist)
+        if (e.param, e.levtype, e.levelist) == (param, levtype, levelist)
+        and step in (None, e.step)
         and e.ensemble_member == ensemble_member
     ]
     if len(matches) != 1:

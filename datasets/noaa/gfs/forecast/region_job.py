@@ -7,12 +7,14 @@ import pandas as pd
 import xarray as xr
 
 from datasets.common.errors import SourceNotFoundError
+from datasets.common.forecast_coordinates import with_ingested_forecast_length
 from datasets.common.results import VariableResult
 from datasets.common.sources.grib import GridSpec
 from datasets.common.timestamps import timedelta, timestamp
 from datasets.common.transforms.deaccumulation import deaccumulate_to_rates_inplace
 from datasets.common.transforms.rounding import round_for_storage
 from datasets.common.transforms.units import kelvin_to_celsius_inplace
+from datasets.noaa.gfs.forecast.template_config import GfsInternalAttrs
 from datasets.noaa.noaa_region_job import NoaaDataVar, NoaaRegionJob, NoaaSourceFileCoord
 
 S3_BASE_URL = "https://noaa-gfs-bdp-pds.s3.amazonaws.com"
@@ -65,20 +67,7 @@ class NoaaGfsForecastRegionJob(NoaaRegionJob[GfsSourceFileCoord]):
             return super().download_file(coord.model_copy(update={"base_url": fallback}))
 
     def apply_data_transformations(self, data_array: xr.DataArray, data_var: NoaaDataVar) -> Mapping[str, int]:
-        attrs = data_var.internal_attrs
-        values = data_array.values
-        counters = {}
-        if attrs.unit_conversion == "kelvin_to_celsius":
-            kelvin_to_celsius_inplace(values)
-        if attrs.deaccumulate_to_rate:
-            counters[DEACCUMULATION_INVALID] = deaccumulate_to_rates_inplace(
-                values,
-                data_array["lead_time"].values,
-                np.timedelta64(attrs.window_reset_hours, "h"),
-                axis=data_array.get_axis_num("lead_time"),
-            )
-        round_for_storage(values, attrs)
-        return counters
+        return transform_gfs_values(data_array, data_var.internal_attrs)
 
     @classmethod
     def update_template_with_results(
@@ -86,15 +75,21 @@ class NoaaGfsForecastRegionJob(NoaaRegionJob[GfsSourceFileCoord]):
     ) -> xr.Dataset:
         """Trim to the last init written and record, per init, the longest lead any variable wrote."""
         ds = super().update_template_with_results(template_ds, results, append_dim)
-        longest: dict[pd.Timestamp, int] = {}
-        for result in results.values():
-            for init_time, maxima in result.coverage.items():
-                if "lead_time" in maxima:
-                    key = timestamp(init_time)
-                    longest[key] = max(longest.get(key, 0), int(maxima["lead_time"]))
-        ingested = ds["ingested_forecast_length"].values.copy()
-        for i, init_time in enumerate(pd.DatetimeIndex(ds[append_dim].values)):
-            if init_time in longest:
-                ingested[i] = np.timedelta64(longest[timestamp(init_time)], "s")
-        ds["ingested_forecast_length"] = ds["ingested_forecast_length"].copy(data=ingested)
-        return ds
+        return with_ingested_forecast_length(ds, results, append_dim)
+
+
+def transform_gfs_values(data_array: xr.DataArray, attrs: GfsInternalAttrs) -> dict[str, int]:
+    """Unit conversion, deaccumulation to rates along lead_time, then rounding, in place; returns counters."""
+    values = data_array.values
+    counters = {}
+    if attrs.unit_conversion == "kelvin_to_celsius":
+        kelvin_to_celsius_inplace(values)
+    if attrs.deaccumulate_to_rate:
+        counters[DEACCUMULATION_INVALID] = deaccumulate_to_rates_inplace(
+            values,
+            data_array["lead_time"].values,
+            np.timedelta64(attrs.window_reset_hours, "h"),
+            axis=data_array.get_axis_num("lead_time"),
+        )
+    round_for_storage(values, attrs)
+    return counters

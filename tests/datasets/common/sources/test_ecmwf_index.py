@@ -35,6 +35,8 @@ def test_select_entry() -> None:
     assert select_ecmwf_entry(entries, "2t", "3", 2).offset == 1250
     assert select_ecmwf_entry(entries, "gh", "3", 1, levtype="pl", levelist="500").offset == 1890
     assert select_ecmwf_entry(entries, "tp", "0-6", 1).length == 10
+    assert select_ecmwf_entry(entries, "tp", None, 1).length == 10
+    assert select_ecmwf_entry(entries, "gh", None, 1, levtype="pl", levelist="500").offset == 1890
     with pytest.raises(SourceReadError, match="member=3"):
         select_ecmwf_entry(entries, "2t", "3", 3)
 
