@@ -5,11 +5,17 @@ from datasets.common.errors import UserInputError
 
 
 def _load() -> list[DynamicalDataset[Any, Any]]:
+    from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree import ecmwf_ifs_ens_forecast_15_day_0_25_degree
     from datasets.example.dynamical_dataset import EXAMPLE_DATASET
     from datasets.noaa.gefs.forecast_35_day import noaa_gefs_forecast_35_day
     from datasets.noaa.gfs.forecast import noaa_gfs_forecast
 
-    return [noaa_gfs_forecast(), noaa_gefs_forecast_35_day(), EXAMPLE_DATASET]
+    return [
+        noaa_gfs_forecast(),
+        noaa_gefs_forecast_35_day(),
+        ecmwf_ifs_ens_forecast_15_day_0_25_degree(),
+        EXAMPLE_DATASET,
+    ]
 
 
 DATASETS: list[DynamicalDataset[Any, Any]] = _load()

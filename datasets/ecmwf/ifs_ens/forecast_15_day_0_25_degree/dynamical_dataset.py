@@ -1,0 +1,29 @@
+from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig
+from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.region_job import (
+    S3_BASE_URL,
+    EcmwfIfsEnsForecast15Day025DegreeRegionJob,
+    IfsEnsSourceFileCoord,
+)
+from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.template_config import (
+    EcmwfIfsEnsForecast15Day025DegreeTemplateConfig,
+    IfsEnsDataVar,
+)
+
+
+def ecmwf_ifs_ens_forecast_15_day_0_25_degree() -> DynamicalDataset[IfsEnsDataVar, IfsEnsSourceFileCoord]:
+    return DynamicalDataset(
+        template_config=EcmwfIfsEnsForecast15Day025DegreeTemplateConfig(),
+        region_job_class=EcmwfIfsEnsForecast15Day025DegreeRegionJob,
+        # Lead 360 h of the 00 UTC run lands around 08:00-08:10 UTC. One worker per source group (10 groups of
+        # 2 variables); each holds one 8 GiB block of shards at a time.
+        operational=OperationalConfig(
+            update_schedule="5 8 * * *",
+            validate_schedule="45 8 * * *",
+            update_workers=10,
+            update_deadline_seconds=40 * 60,
+            cpu="3",
+            memory="12G",
+            ephemeral_storage="30G",
+        ),
+        source_base_url=S3_BASE_URL,
+    )
