@@ -261,6 +261,8 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
             coords=template_var.coords,
             dims=template_var.dims,
         )
+        dims = [str(dim) for dim in template_var.dims]
+        indexes = {dim: template_var.get_index(dim) for dim in dims}
 
         def read(index: int) -> tuple[SourceFileStatus, str]:
             download = downloads[index]
@@ -271,7 +273,9 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
                 values = self.read_block(coord, data_var, block)
             except SourceReadError as e:
                 return (SourceFileStatus.read_failed, str(e))
-            data_array.loc[dict(coord.out_loc())] = values
+            out_loc = coord.out_loc()
+            position = tuple(indexes[dim].get_loc(out_loc[dim]) if dim in out_loc else slice(None) for dim in dims)
+            data_array.values[position] = values
             return (SourceFileStatus.succeeded, "")
 
         with ThreadPoolExecutor(self.read_parallelism) as pool:

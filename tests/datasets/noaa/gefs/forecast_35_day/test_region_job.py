@@ -130,7 +130,7 @@ def test_every_value_of_every_variable_and_member_is_exact(
     ds = stored(store)
     assert len(config.data_vars) == 27
     assert_as_expected(ds, config.data_vars, everything)
-    assert len(blocks) == 4  # each variable in blocks of two of its six shards
+    assert len(blocks) == 2  # each variable in blocks of three of its six shards
     precipitation = ds["precipitation_surface"].values
     assert np.isfinite(precipitation).sum() > 0
     assert (precipitation[np.isfinite(precipitation)] > 0).all()
