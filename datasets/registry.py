@@ -5,6 +5,7 @@ from datasets.common.errors import UserInputError
 
 
 def _load() -> list[DynamicalDataset[Any, Any]]:
+    from datasets.dwd.icon_eu.forecast import dwd_icon_eu_forecast
     from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree import ecmwf_ifs_ens_forecast_15_day_0_25_degree
     from datasets.example.dynamical_dataset import EXAMPLE_DATASET
     from datasets.noaa.gefs.forecast_35_day import noaa_gefs_forecast_35_day
@@ -12,6 +13,7 @@ def _load() -> list[DynamicalDataset[Any, Any]]:
 
     return [
         noaa_gfs_forecast(),
+        dwd_icon_eu_forecast(),
         noaa_gefs_forecast_35_day(),
         ecmwf_ifs_ens_forecast_15_day_0_25_degree(),
         EXAMPLE_DATASET,

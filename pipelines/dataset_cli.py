@@ -10,6 +10,7 @@ from datasets.common.dynamical_dataset import DynamicalDataset
 from pipelines.argo.cli import add_dataset_argo_commands
 from pipelines.cli_support import StoreOption
 from pipelines.step_cli import add_step_commands
+from pipelines.validate_cli import add_validate_commands
 
 
 def build_dataset_app(dataset: DynamicalDataset[Any, Any]) -> typer.Typer:
@@ -27,6 +28,7 @@ def build_dataset_app(dataset: DynamicalDataset[Any, Any]) -> typer.Typer:
         print_info(dataset, store)
 
     add_step_commands(app, dataset)
+    add_validate_commands(app, dataset)
     add_dataset_argo_commands(app, dataset)
     return app
 

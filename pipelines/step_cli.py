@@ -1,4 +1,5 @@
 import json
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -69,7 +70,7 @@ def filters_from(
 
 
 def default_run_id(operation: str) -> str:
-    return f"{operation}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    return f"{operation}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
 
 
 def _write_json(path: Path, value: BaseModel | dict[str, Any]) -> None:

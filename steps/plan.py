@@ -4,7 +4,7 @@ import pandas as pd
 import xarray as xr
 
 from datasets.common.errors import UserInputError
-from datasets.common.timestamps import timestamp
+from datasets.common.timestamps import timestamp, utc_now
 from steps.context import StepContext, end_of, jobs_for, temp_branch_name
 from steps.metadata import attributes_differ, check_no_structural_drift, open_published
 from steps.run_state import Filters, Operation, PlanRecord
@@ -58,7 +58,7 @@ def plan(
                 config.get_template,
                 append_dim,
                 config.data_vars,
-                now or pd.Timestamp.now(),
+                now or utc_now(),
                 source_url=context.source_url,
             )
             check_no_structural_drift(published, template, append_dim)

@@ -1,7 +1,5 @@
 """Coordinates every forecast dataset shares: init/lead/valid time, forecast lengths, lat/lon, CRS."""
 
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
 import pyproj
@@ -14,9 +12,7 @@ from datasets.common.config_models import (
     CoordinateAttrs,
     Encoding,
 )
-from datasets.common.results import VariableResult
 from datasets.common.template_config import CoordinateValues
-from datasets.common.timestamps import timestamp
 
 TIME_UNITS = "seconds since 1970-01-01"
 NAT_INT64 = int(np.iinfo(np.int64).min)
@@ -127,21 +123,3 @@ def ensemble_member_coordinate(n_members: int, comment: str) -> Coordinate:
         ),
         attrs=CoordinateAttrs(long_name="Ensemble member", standard_name="realization", units="1", comment=comment),
     )
-
-
-def with_ingested_forecast_length(
-    ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str = "init_time"
-) -> xr.Dataset:
-    """`ds` with ingested_forecast_length set, per init time, to the longest lead any variable wrote."""
-    longest: dict[pd.Timestamp, int] = {}
-    for result in results.values():
-        for init_time, maxima in result.coverage.items():
-            if "lead_time" in maxima:
-                key = timestamp(init_time)
-                longest[key] = max(longest.get(key, 0), int(maxima["lead_time"]))
-    ingested = ds["ingested_forecast_length"].values.copy()
-    for i, init_time in enumerate(pd.DatetimeIndex(ds[append_dim].values)):
-        if init_time in longest:
-            ingested[i] = np.timedelta64(longest[timestamp(init_time)], "s")
-    ds["ingested_forecast_length"] = ds["ingested_forecast_length"].copy(data=ingested)
-    return ds

@@ -9,17 +9,12 @@ only the hooks that differ; here almost everything comes from the NOAA base clas
 
 from collections.abc import Mapping
 
-import numpy as np
-import pandas as pd
 import xarray as xr
 
-from datasets.common.results import VariableResult
 from datasets.common.sources.grib import GridSpec
-from datasets.common.timestamps import timestamp
+from datasets.common.transforms.units import kelvin_to_celsius_inplace
 from datasets.example.template_config import ExampleDataVar
 from datasets.noaa.noaa_region_job import NoaaRegionJob, NoaaSourceFileCoord
-
-KELVIN_AT_ZERO_CELSIUS = np.float32(273.15)
 
 
 class ExampleSourceFileCoord(NoaaSourceFileCoord):
@@ -72,24 +67,9 @@ class ExampleRegionJob(NoaaRegionJob[ExampleSourceFileCoord]):
         so call it last.
         """
         if data_var.internal_attrs.kelvin_to_celsius:
-            data_array.values -= KELVIN_AT_ZERO_CELSIUS
+            kelvin_to_celsius_inplace(data_array.values)
         return super().apply_data_transformations(data_array, data_var)
 
-    @classmethod
-    def update_template_with_results(
-        cls, template_ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
-    ) -> xr.Dataset:
-        """After all region jobs ran: trim the append dim to what was written (base class) and record, per
-        init, the longest lead time actually written in `ingested_forecast_length`."""
-        ds = super().update_template_with_results(template_ds, results, append_dim)
-        longest: dict[pd.Timestamp, int] = {}
-        for result in results.values():
-            for init_iso, maxima in result.coverage.items():
-                init = timestamp(init_iso)
-                longest[init] = max(longest.get(init, 0), int(maxima.get("lead_time", 0)))
-        ingested = ds["ingested_forecast_length"].variable.copy(deep=True)
-        inits = pd.DatetimeIndex(ds[append_dim].values)
-        for init, seconds in longest.items():
-            if init in inits:
-                ingested.values[inits.get_loc(init)] = np.timedelta64(seconds, "s")
-        return ds.assign_coords(ingested_forecast_length=ingested)
+    # Not overridden here: `update_template_with_results`. After every job of an update ran, the base class
+    # trims the append dim to the last init any variable wrote and fills `ingested_forecast_length` with
+    # the longest lead written per init. Override it only for datasets that record other results.

@@ -15,9 +15,7 @@ from pydantic import PrivateAttr
 
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.errors import SourceNotFoundError, SourceReadError
-from datasets.common.forecast_coordinates import with_ingested_forecast_length
 from datasets.common.region_job import RegionJob, SourceFileCoord
-from datasets.common.results import VariableResult
 from datasets.common.sources.ecmwf_index import EcmwfIndexEntry, parse_ecmwf_index, select_ecmwf_entry
 from datasets.common.sources.fetch import cache_dir, fetch_bytes, fetch_ranges, join_url
 from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, read_message
@@ -208,10 +206,3 @@ class EcmwfIfsEnsForecast15Day025DegreeRegionJob(RegionJob[IfsEnsDataVar, IfsEns
             )
         round_for_storage(values, attrs)
         return counters
-
-    @classmethod
-    def update_template_with_results(
-        cls, template_ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
-    ) -> xr.Dataset:
-        ds = super().update_template_with_results(template_ds, results, append_dim)
-        return with_ingested_forecast_length(ds, results, append_dim)

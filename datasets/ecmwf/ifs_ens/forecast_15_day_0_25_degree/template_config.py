@@ -52,12 +52,16 @@ class IfsEnsInternalAttrs(BaseInternalAttrs):
     index_levtype: Literal["sfc", "pl"] = "sfc"
     index_levelist: str | None = None
     index_param_overrides: tuple[IndexParamOverride, ...] = ()
-    has_hour_0_values: bool = True
+    values_at_lead_0: bool = True
     # A running total since the init time, stored as the average rate since the previous lead time.
     deaccumulate_to_rate: bool = False
     negative_rate_tolerance: float = NEGATIVE_RATE_TOLERANCE
     unit_conversion: IfsUnitConversion | None = None
     available_from: pd.Timestamp | None = None  # the first init time the source publishes it for
+
+    @property
+    def has_hour_0_values(self) -> bool:
+        return self.values_at_lead_0
 
     def index_param_at(self, lead_time: pd.Timedelta) -> str:
         for override in self.index_param_overrides:
@@ -68,7 +72,7 @@ class IfsEnsInternalAttrs(BaseInternalAttrs):
     def available(self, init_time: pd.Timestamp, lead_time: pd.Timedelta) -> bool:
         if self.available_from is not None and init_time < self.available_from:
             return False
-        return self.has_hour_0_values or lead_time > pd.Timedelta(0)
+        return self.values_at_lead_0 or lead_time > pd.Timedelta(0)
 
 
 type IfsEnsDataVar = DataVar[IfsEnsInternalAttrs]
@@ -114,7 +118,7 @@ def _var(
 
 def _running_total(name: str, long_name: str, param: str, standard_name: str, **internal: Any) -> IfsEnsDataVar:
     return _var(name, long_name, param, "W m-2", step_type="avg", standard_name=standard_name,
-                comment=f"{RUNNING_TOTAL_COMMENT} No value at lead time 0.", has_hour_0_values=False,
+                comment=f"{RUNNING_TOTAL_COMMENT} No value at lead time 0.", values_at_lead_0=False,
                 deaccumulate_to_rate=True, negative_rate_tolerance=RADIATION_NEGATIVE_RATE_TOLERANCE, **internal)  # fmt: skip
 
 
@@ -145,11 +149,11 @@ IFS_ENS_DATA_VARS: tuple[IfsEnsDataVar, ...] = (
     _var("wind_v_100m", "100 metre V wind component", "100v", "m s-1", standard_name="northward_wind",
          keep_mantissa_bits=6),
     _var("wind_gust_10m", "Maximum 10 metre wind gust since previous post-processing", "10fg", "m s-1",
-         step_type="max", standard_name="wind_speed_of_gust", keep_mantissa_bits=6, has_hour_0_values=False,
+         step_type="max", standard_name="wind_speed_of_gust", keep_mantissa_bits=6, values_at_lead_0=False,
          comment="Maximum since the previous lead time. No value at lead time 0.",
          index_param_overrides=(IndexParamOverride(first=timedelta("93h"), last=timedelta("144h"), param="10fg3"),)),
     _var("precipitation_surface", "Total precipitation", "tp", "kg m-2 s-1", step_type="avg",
-         standard_name="precipitation_flux", has_hour_0_values=False, deaccumulate_to_rate=True,
+         standard_name="precipitation_flux", values_at_lead_0=False, deaccumulate_to_rate=True,
          unit_conversion="metres_of_water_to_kg_m2",
          comment=f"{RUNNING_TOTAL_COMMENT} Published in metres of water (1 m = 1000 kg m-2). No value at lead time 0."),
     _var("categorical_precipitation_type_surface", "Precipitation type", "ptype", "1", flags=PRECIPITATION_TYPES,

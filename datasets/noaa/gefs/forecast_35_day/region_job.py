@@ -8,14 +8,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from datasets.common.forecast_coordinates import with_ingested_forecast_length
-from datasets.common.results import VariableResult
 from datasets.common.shard_blocks import Block
 from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, read_message
-from datasets.common.timestamps import timedelta
+from datasets.common.timestamps import timedelta, utc_now
 from datasets.common.transforms.regrid import regrid_bilinear
 from datasets.noaa.gefs.forecast_35_day.template_config import GefsDataVar, GefsFileType
-from datasets.noaa.gfs.forecast.region_job import transform_gfs_values, utc_now
+from datasets.noaa.gfs.forecast.region_job import transform_gfs_values
 from datasets.noaa.noaa_region_job import NoaaRegionJob, NoaaSourceFileCoord, needs_message
 
 S3_BASE_URL = "https://noaa-gefs-pds.s3.amazonaws.com"
@@ -138,13 +136,6 @@ class NoaaGefsForecast35DayRegionJob(NoaaRegionJob[GefsSourceFileCoord]):
 
     def apply_data_transformations(self, data_array: xr.DataArray, data_var: GefsDataVar) -> Mapping[str, int]:
         return transform_gfs_values(data_array, data_var.internal_attrs)
-
-    @classmethod
-    def update_template_with_results(
-        cls, template_ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
-    ) -> xr.Dataset:
-        ds = super().update_template_with_results(template_ds, results, append_dim)
-        return with_ingested_forecast_length(ds, results, append_dim)
 
 
 def expected_field(data_var: GefsDataVar, lead_time: pd.Timedelta, ensemble_member: int) -> ExpectedField:

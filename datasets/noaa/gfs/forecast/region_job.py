@@ -7,10 +7,8 @@ import pandas as pd
 import xarray as xr
 
 from datasets.common.errors import SourceNotFoundError
-from datasets.common.forecast_coordinates import with_ingested_forecast_length
-from datasets.common.results import VariableResult
 from datasets.common.sources.grib import GridSpec
-from datasets.common.timestamps import timedelta, timestamp
+from datasets.common.timestamps import timedelta, utc_now
 from datasets.common.transforms.deaccumulation import deaccumulate_to_rates_inplace
 from datasets.common.transforms.rounding import round_for_storage
 from datasets.common.transforms.units import kelvin_to_celsius_inplace
@@ -22,10 +20,6 @@ NOMADS_BASE_URL = "https://nomads.ncep.noaa.gov/pub/data/nccf/com/gfs/prod"
 # Files this recent may not have reached the S3 bucket yet; NOMADS has them.
 NOMADS_FALLBACK_AGE = timedelta("12h")
 DEACCUMULATION_INVALID = "deaccumulation_invalid_values"
-
-
-def utc_now() -> pd.Timestamp:
-    return timestamp(pd.Timestamp.now(tz="UTC").tz_localize(None))
 
 
 class GfsSourceFileCoord(NoaaSourceFileCoord):
@@ -68,14 +62,6 @@ class NoaaGfsForecastRegionJob(NoaaRegionJob[GfsSourceFileCoord]):
 
     def apply_data_transformations(self, data_array: xr.DataArray, data_var: NoaaDataVar) -> Mapping[str, int]:
         return transform_gfs_values(data_array, data_var.internal_attrs)
-
-    @classmethod
-    def update_template_with_results(
-        cls, template_ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
-    ) -> xr.Dataset:
-        """Trim to the last init written and record, per init, the longest lead any variable wrote."""
-        ds = super().update_template_with_results(template_ds, results, append_dim)
-        return with_ingested_forecast_length(ds, results, append_dim)
 
 
 def transform_gfs_values(data_array: xr.DataArray, attrs: GfsInternalAttrs) -> dict[str, int]:
