@@ -13,7 +13,6 @@ from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message
 from datasets.common.timestamps import timedelta, utc_now
 from datasets.common.transforms.regrid import regrid_bilinear
 from datasets.noaa.gefs.forecast_35_day.template_config import GefsDataVar, GefsFileType
-from datasets.noaa.gfs.forecast.region_job import transform_gfs_values
 from datasets.noaa.noaa_region_job import NoaaRegionJob, NoaaSourceFileCoord, needs_message
 
 S3_BASE_URL = "https://noaa-gefs-pds.s3.amazonaws.com"
@@ -133,9 +132,6 @@ class NoaaGefsForecast35DayRegionJob(NoaaRegionJob[GefsSourceFileCoord]):
         grid = self.grids[coord.file_type]
         values = decode_message(read_message(coord.downloaded_path, coord.fields.index(field)), grid, field)
         return regrid_bilinear(values, *grid_axes(grid), latitudes, longitudes)
-
-    def apply_data_transformations(self, data_array: xr.DataArray, data_var: GefsDataVar) -> Mapping[str, int]:
-        return transform_gfs_values(data_array, data_var.internal_attrs)
 
 
 def expected_field(data_var: GefsDataVar, lead_time: pd.Timedelta, ensemble_member: int) -> ExpectedField:

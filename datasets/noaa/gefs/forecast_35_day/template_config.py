@@ -23,7 +23,8 @@ from datasets.common.forecast_coordinates import (
 )
 from datasets.common.template_config import CoordinateValues, TemplateConfig
 from datasets.common.timestamps import timedelta, timestamp
-from datasets.noaa.gfs.forecast.template_config import GFS_DATA_VARS, GfsDataVar, GfsInternalAttrs
+from datasets.noaa.gfs.forecast.template_config import GFS_DATA_VARS, GfsDataVar
+from datasets.noaa.noaa_region_job import NoaaInternalAttrs
 
 type GefsFileType = Literal["a", "b", "s"]
 
@@ -33,7 +34,7 @@ FINE_FILES_LAST_LEAD = timedelta("240h")
 ENSEMBLE_MEMBERS = 31
 
 
-class GefsInternalAttrs(GfsInternalAttrs):
+class GefsInternalAttrs(NoaaInternalAttrs):
     fine_file_type: Literal["s"] | None  # the 0.25 degree file for leads up to FINE_FILES_LAST_LEAD, if any
     coarse_file_type: Literal["a", "b"]  # the 0.5 degree file for every other lead
 
@@ -93,7 +94,7 @@ EXTRA_GFS_STYLE_VARS: tuple[GfsDataVar, ...] = (
             step_type="instant",
             standard_name="wind_speed_of_gust",
         ),
-        internal_attrs=GfsInternalAttrs(keep_mantissa_bits=6, grib_element="GUST", grib_index_level="surface"),
+        internal_attrs=NoaaInternalAttrs(keep_mantissa_bits=6, grib_element="GUST", grib_index_level="surface"),
     ),
     DataVar(
         name="geopotential_height_500hpa",
@@ -105,7 +106,7 @@ EXTRA_GFS_STYLE_VARS: tuple[GfsDataVar, ...] = (
             step_type="instant",
             standard_name="geopotential_height",
         ),
-        internal_attrs=GfsInternalAttrs(keep_mantissa_bits=10, grib_element="HGT", grib_index_level="500 mb"),
+        internal_attrs=NoaaInternalAttrs(keep_mantissa_bits=10, grib_element="HGT", grib_index_level="500 mb"),
     ),
 )
 

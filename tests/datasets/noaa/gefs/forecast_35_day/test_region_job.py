@@ -21,7 +21,7 @@ from datasets.noaa.gefs.forecast_35_day.region_job import (
     NoaaGefsForecast35DayRegionJob,
 )
 from datasets.noaa.gefs.forecast_35_day.template_config import GefsDataVar, NoaaGefsForecast35DayTemplateConfig
-from datasets.noaa.gfs.forecast.region_job import DEACCUMULATION_INVALID
+from datasets.noaa.noaa_region_job import DEACCUMULATION_INVALID
 from tests.support.gefs_archive import (
     COARSE_GRID,
     SmallGridRegionJob,
