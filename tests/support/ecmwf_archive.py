@@ -111,7 +111,9 @@ def field_values(field: EcmwfField, init: pd.Timestamp, lead: pd.Timedelta, memb
     )
 
 
-def _new_message_handle(field: EcmwfField, init: pd.Timestamp, lead: pd.Timedelta, grid: EcmwfGrid) -> object:
+def _new_message_handle(
+    field: EcmwfField, init: pd.Timestamp, lead: pd.Timedelta, grid: EcmwfGrid, ensemble: bool
+) -> object:
     handle = eccodes.codes_grib_new_from_samples("GRIB2")
     for key, value in (
         ("centre", ECMWF_CENTRE),
@@ -135,7 +137,8 @@ def _new_message_handle(field: EcmwfField, init: pd.Timestamp, lead: pd.Timedelt
     ):
         eccodes.codes_set_double(handle, key, value)
     start = window_start(field, lead)
-    eccodes.codes_set_long(handle, "productDefinitionTemplateNumber", 1 if start is None else 11)
+    templates = (1, 11) if ensemble else (0, 8)
+    eccodes.codes_set_long(handle, "productDefinitionTemplateNumber", templates[start is not None])
     if field.levtype == "pl":
         assert field.levelist is not None
         eccodes.codes_set_string(handle, "typeOfLevel", "isobaricInhPa")
@@ -145,29 +148,34 @@ def _new_message_handle(field: EcmwfField, init: pd.Timestamp, lead: pd.Timedelt
         eccodes.codes_set_long(handle, "step", step_hours(lead))
     else:
         eccodes.codes_set_string(handle, "stepRange", f"{step_hours(start)}-{step_hours(lead)}")
-    eccodes.codes_set_long(handle, "numberOfForecastsInEnsemble", ENSEMBLE_SIZE)
+    if ensemble:
+        eccodes.codes_set_long(handle, "numberOfForecastsInEnsemble", ENSEMBLE_SIZE)
     eccodes.codes_set_string(handle, "packingType", "grid_ccsds")
     return handle
 
 
-def _encode(handle: object, values: np.ndarray, member: int, fraction_bits: int) -> bytes:
-    eccodes.codes_set_long(handle, "typeOfEnsembleForecast", 0 if member == 0 else 3)
-    eccodes.codes_set_long(handle, "perturbationNumber", member)
+def _encode(handle: object, values: np.ndarray, member: int | None, fraction_bits: int) -> bytes:
+    if member is not None:
+        eccodes.codes_set_long(handle, "typeOfEnsembleForecast", 0 if member == 0 else 3)
+        eccodes.codes_set_long(handle, "perturbationNumber", member)
     span = int(np.rint(np.ptp(values) * 2.0**fraction_bits))
     eccodes.codes_set_long(handle, "bitsPerValue", max(1, span.bit_length()))
     eccodes.codes_set_values(handle, np.ascontiguousarray(values, dtype=np.float64).ravel())
     return eccodes.codes_get_message(handle)
 
 
-def index_line(field: EcmwfField, init: pd.Timestamp, lead: pd.Timedelta, member: int, offset: int, length: int) -> str:
+def index_line(
+    field: EcmwfField, init: pd.Timestamp, lead: pd.Timedelta, member: int | None, offset: int, length: int
+) -> str:
+    """A `.index` line; member None is the single forecast of an `oper` file."""
     entry: dict[str, object] = {
         "domain": "g",
         "date": f"{init:%Y%m%d}",
         "time": f"{init:%H%M}",
         "expver": "0001",
         "class": "od",
-        "type": "cf" if member == 0 else "pf",
-        "stream": "enfo",
+        "type": "fc" if member is None else "cf" if member == 0 else "pf",
+        "stream": "oper" if member is None else "enfo",
         "step": str(step_hours(lead)),
         "levtype": field.levtype,
     }
@@ -178,8 +186,9 @@ def index_line(field: EcmwfField, init: pd.Timestamp, lead: pd.Timedelta, member
     return json.dumps(entry | {"param": field.param, "_offset": offset, "_length": length})
 
 
-def ecmwf_relative_stem(init: pd.Timestamp, lead: pd.Timedelta) -> str:
-    return f"{init:%Y%m%d}/{init:%H}z/ifs/0p25/enfo/{init:%Y%m%d%H}0000-{step_hours(lead)}h-enfo-ef"
+def ecmwf_relative_stem(init: pd.Timestamp, lead: pd.Timedelta, stream: str = "enfo") -> str:
+    kind = "oper-fc" if stream == "oper" else "enfo-ef"
+    return f"{init:%Y%m%d}/{init:%H}z/ifs/0p25/{stream}/{init:%Y%m%d%H}0000-{step_hours(lead)}h-{kind}"
 
 
 def write_ecmwf_file(
@@ -188,20 +197,22 @@ def write_ecmwf_file(
     lead: pd.Timedelta,
     fields: Sequence[EcmwfField],
     grid: EcmwfGrid,
-    members: Sequence[int] = range(ENSEMBLE_SIZE),
+    members: Sequence[int | None] = range(ENSEMBLE_SIZE),
 ) -> Path:
-    """The lead's GRIB2 file (every field for every member, field by field) and its `.index`."""
-    stem = root / ecmwf_relative_stem(init, lead)
+    """The lead's GRIB2 file (every field for every member, field by field) and its `.index`; members [None]
+    writes the `oper` file of the single (control) forecast instead."""
+    stream = "oper" if list(members) == [None] else "enfo"
+    stem = root / ecmwf_relative_stem(init, lead, stream)
     stem.parent.mkdir(parents=True, exist_ok=True)
     lines, offset = [], 0
     path = stem.with_name(stem.name + ".grib2")
     with path.open("wb") as f:
         for field in fields:
-            handle = _new_message_handle(field, init, lead, grid)
+            handle = _new_message_handle(field, init, lead, grid, ensemble=stream == "enfo")
             try:
                 for member in members:
                     message = _encode(
-                        handle, field_values(field, init, lead, member, grid), member, field.fraction_bits
+                        handle, field_values(field, init, lead, member or 0, grid), member, field.fraction_bits
                     )
                     lines.append(index_line(field, init, lead, member, offset, len(message)))
                     f.write(message)

@@ -1,6 +1,7 @@
 """A synthetic IFS ENS archive for the ecmwf-ifs-ens-forecast-15-day-0-25-degree variables on a coarse grid, and the
 values the dataset must store for it, computed from the generating function independently of the job."""
 
+import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from datasets.common.sources.grib import GridSpec
-from datasets.common.timestamps import timedelta
+from datasets.common.timestamps import timedelta, timestamp
 from datasets.common.transforms.rounding import round_for_storage
 from datasets.common.transforms.units import KELVIN_AT_ZERO_CELSIUS
 from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.region_job import (
@@ -22,6 +23,7 @@ from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.template_config import (
 from tests.support.ecmwf_archive import EcmwfField, EcmwfGrid, field_values, write_ecmwf_file
 
 TEST_GRID = EcmwfGrid(resolution=10.0)
+CONTROL_IN_OPER_FROM = timestamp("2026-05-12T06:00")
 CHUNKS = (1, 6, 51, 5, 6)
 SHARDS = (1, 6, 51, 10, 12)
 # (offset, amplitude) of the generating function per stored unit, in the source's units
@@ -60,18 +62,17 @@ def ecmwf_field(data_var: IfsEnsDataVar, lead: pd.Timedelta) -> EcmwfField:
 def write_ifs_ens_archive(
     root: Path, data_vars: Sequence[IfsEnsDataVar], inits: Sequence[pd.Timestamp], leads: Sequence[pd.Timedelta]
 ) -> list[Path]:
-    """One file per init and lead with the fields the source publishes for it, plus one no variable reads."""
-    return [
-        write_ecmwf_file(
-            root,
-            init,
-            lead,
-            [UNREAD_FIELD, *(ecmwf_field(v, lead) for v in data_vars if v.internal_attrs.available(init, lead))],
-            TEST_GRID,
-        )
-        for init in inits
-        for lead in leads
-    ]
+    """One file per init and lead with the fields the source publishes for it, plus one no variable reads;
+    from IFS cycle 50r1 on, the control is a separate `oper` file."""
+    paths = []
+    for init, lead in itertools.product(inits, leads):
+        fields = [UNREAD_FIELD, *(ecmwf_field(v, lead) for v in data_vars if v.internal_attrs.available(init, lead))]
+        if init < CONTROL_IN_OPER_FROM:
+            paths.append(write_ecmwf_file(root, init, lead, fields, TEST_GRID))
+        else:
+            paths.append(write_ecmwf_file(root, init, lead, fields, TEST_GRID, members=range(1, 51)))
+            paths.append(write_ecmwf_file(root, init, lead, fields, TEST_GRID, members=[None]))
+    return paths
 
 
 class SmallGridTemplateConfig(EcmwfIfsEnsForecast15Day025DegreeTemplateConfig):

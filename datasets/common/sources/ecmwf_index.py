@@ -16,7 +16,7 @@ class EcmwfIndexEntry(FrozenBaseModel):
     levtype: str
     levelist: str | None = None
     number: int | None = None
-    type: str  # cf = control forecast, pf = perturbed forecast
+    type: str  # cf = control forecast, pf = perturbed forecast, fc = the single (control) forecast of oper
     step: str
     date: str | None = None
     time: str | None = None
@@ -26,7 +26,7 @@ class EcmwfIndexEntry(FrozenBaseModel):
     @property
     def ensemble_member(self) -> int:
         """0 for the control forecast, 1… for perturbed members."""
-        if self.type == "cf":
+        if self.type in ("cf", "fc"):
             return 0
         assert self.number is not None, f"perturbed entry {self.param} step {self.step} has no number"
         return self.number

@@ -30,6 +30,8 @@ DEACCUMULATION_INVALID = "deaccumulation_invalid_values"
 # Running totals start at the init time and never restart within a forecast.
 NEVER_RESETS = np.timedelta64(1_000_000, "h")
 UNIT_SCALES = {"fraction_to_percent": 100, "metres_of_water_to_kg_m2": 1000}
+# From IFS cycle 50r1 the ENS control is the one `oper` forecast: published as oper-fc (type fc), not enfo cf.
+CONTROL_IN_OPER_FROM = pd.Timestamp("2026-05-12T06:00")
 GIB = 2**30
 
 
@@ -53,10 +55,15 @@ class IfsEnsSourceFileCoord(SourceFileCoord):
     ensemble_member: int
     fields: tuple[IndexKey, ...]
 
+    @property
+    def control_in_oper(self) -> bool:
+        return self.ensemble_member == 0 and self.init_time >= CONTROL_IN_OPER_FROM
+
     def relative_stem(self) -> str:
         init = self.init_time
         hours = int(self.lead_time / timedelta("1h"))
-        return f"{init:%Y%m%d}/{init:%H}z/ifs/0p25/enfo/{init:%Y%m%d%H}0000-{hours}h-enfo-ef"
+        stream, kind = ("oper", "oper-fc") if self.control_in_oper else ("enfo", "enfo-ef")
+        return f"{init:%Y%m%d}/{init:%H}z/ifs/0p25/{stream}/{init:%Y%m%d%H}0000-{hours}h-{kind}"
 
     def get_url(self) -> str:
         return join_url(self.base_url, self.relative_stem() + ".grib2")
@@ -186,7 +193,9 @@ class EcmwfIfsEnsForecast15Day025DegreeRegionJob(RegionJob[IfsEnsDataVar, IfsEns
             return np.full((self.grid.nj, self.grid.ni), np.nan, dtype=np.float32)
         assert coord.downloaded_path is not None, "read_data runs after a successful download"
         message = read_message(coord.downloaded_path, coord.fields.index(key))
-        return decode_message(message, self.grid, ExpectedField(ensemble_member=coord.ensemble_member))
+        # An oper-fc message is a single forecast with no ensemble number to check.
+        member = None if coord.control_in_oper else coord.ensemble_member
+        return decode_message(message, self.grid, ExpectedField(ensemble_member=member))
 
     def apply_data_transformations(self, data_array: xr.DataArray, data_var: IfsEnsDataVar) -> Mapping[str, int]:
         attrs = data_var.internal_attrs

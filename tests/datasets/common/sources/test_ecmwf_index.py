@@ -26,6 +26,10 @@ def test_parse_exact_byte_ranges_and_members() -> None:
     entries = parse_ecmwf_index(INDEX)
     assert [e.byte_range for e in entries][:3] == [(0, 600), (600, 1250), (1250, 1890)]
     assert [e.ensemble_member for e in entries] == [0, 1, 2, 1, 1]
+    (oper,) = parse_ecmwf_index(
+        line(type="fc", stream="oper", step="3", levtype="sfc", param="2t", _offset=0, _length=9)
+    )
+    assert oper.ensemble_member == 0  # an oper file's single forecast is the control
     assert entries[3].levelist == "500"
 
 

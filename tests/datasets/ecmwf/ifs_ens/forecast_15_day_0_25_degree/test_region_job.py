@@ -202,6 +202,37 @@ def corrupt_member_message(root: Path, init: pd.Timestamp, lead: pd.Timedelta, m
     raise AssertionError(f"no {param} for member {member}")
 
 
+@pytest.mark.slow
+def test_from_ifs_cycle_50r1_the_control_comes_from_the_oper_files(
+    tmp_path: Path, http_archive: Callable[[Path], RangeServer]
+) -> None:
+    init = timestamp("2026-05-13T00:00")
+    config = SmallGridTemplateConfig(template_dir=tmp_path / "template", lead_hours=(0, 3), append_dim_start=init)
+    config.update_template()
+    template_ds = config.get_template(init + timedelta("1D"))
+    data_vars = [config.data_var("temperature_2m"), config.data_var("precipitation_surface")]
+    write_ifs_ens_archive(tmp_path / "archive", data_vars, [init], [timedelta("0h"), timedelta("3h")])
+    server = http_archive(tmp_path / "archive")
+    store = empty_store(template_ds)
+
+    results = process(template_ds, data_vars, store, server.base_url)
+
+    ds = stored(store)
+    leads = [timedelta("0h"), timedelta("3h")]
+    for var in data_vars:
+        expected = expected_stored_values(var, init, leads, MEMBERS, everything)
+        np.testing.assert_array_equal(ds[var.name].values[0], expected, err_msg=var.name)
+        assert results[var.name].read_failed == ()
+        assert results[var.name].not_found == ()
+    oper = {r.path for r in server.requests if "/oper/" in r.path}
+    assert oper == {
+        "20260513/00z/ifs/0p25/oper/20260513000000-0h-oper-fc.index",
+        "20260513/00z/ifs/0p25/oper/20260513000000-0h-oper-fc.grib2",
+        "20260513/00z/ifs/0p25/oper/20260513000000-3h-oper-fc.index",
+        "20260513/00z/ifs/0p25/oper/20260513000000-3h-oper-fc.grib2",
+    }
+
+
 def test_downloads_make_one_request_at_a_time_and_join_adjacent_ranges(
     tmp_path: Path, http_archive: Callable[[Path], RangeServer]
 ) -> None:
