@@ -113,3 +113,13 @@ def derive_forecast_coordinates(ds: xr.Dataset, expected_forecast_length: pd.Tim
         ),
         "spatial_ref": ((), np.int64(0)),
     }
+
+
+def ensemble_member_coordinate(n_members: int, comment: str) -> Coordinate:
+    return Coordinate(
+        name="ensemble_member",
+        encoding=Encoding(
+            dtype="int64", chunks=(n_members,), fill_value=-1, compressors=(BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,)
+        ),
+        attrs=CoordinateAttrs(long_name="Ensemble member", standard_name="realization", units="1", comment=comment),
+    )

@@ -16,7 +16,7 @@ class EcmwfIndexEntry(FrozenBaseModel):
     levtype: str
     levelist: str | None = None
     number: int | None = None
-    type: str  # cf = control forecast, pf = perturbed forecast
+    type: str  # cf = control forecast, pf = perturbed forecast, fc = the single (control) forecast of oper
     step: str
     date: str | None = None
     time: str | None = None
@@ -26,7 +26,7 @@ class EcmwfIndexEntry(FrozenBaseModel):
     @property
     def ensemble_member(self) -> int:
         """0 for the control forecast, 1… for perturbed members."""
-        if self.type == "cf":
+        if self.type in ("cf", "fc"):
             return 0
         assert self.number is not None, f"perturbed entry {self.param} step {self.step} has no number"
         return self.number
@@ -51,15 +51,17 @@ def parse_ecmwf_index(text: str) -> list[EcmwfIndexEntry]:
 def select_ecmwf_entry(
     entries: Sequence[EcmwfIndexEntry],
     param: str,
-    step: str,
+    step: str | None,
     ensemble_member: int,
     levtype: str = "sfc",
     levelist: str | None = None,
 ) -> EcmwfIndexEntry:
+    """The one entry with this identity; `step` None matches any step (an open-data file holds one lead)."""
     matches = [
         e
         for e in entries
-        if (e.param, e.step, e.levtype, e.levelist) == (param, step, levtype, levelist)
+        if (e.param, e.levtype, e.levelist) == (param, levtype, levelist)
+        and step in (None, e.step)
         and e.ensemble_member == ensemble_member
     ]
     if len(matches) != 1:

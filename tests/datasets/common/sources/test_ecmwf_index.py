@@ -26,6 +26,10 @@ def test_parse_exact_byte_ranges_and_members() -> None:
     entries = parse_ecmwf_index(INDEX)
     assert [e.byte_range for e in entries][:3] == [(0, 600), (600, 1250), (1250, 1890)]
     assert [e.ensemble_member for e in entries] == [0, 1, 2, 1, 1]
+    (oper,) = parse_ecmwf_index(
+        line(type="fc", stream="oper", step="3", levtype="sfc", param="2t", _offset=0, _length=9)
+    )
+    assert oper.ensemble_member == 0  # an oper file's single forecast is the control
     assert entries[3].levelist == "500"
 
 
@@ -35,6 +39,8 @@ def test_select_entry() -> None:
     assert select_ecmwf_entry(entries, "2t", "3", 2).offset == 1250
     assert select_ecmwf_entry(entries, "gh", "3", 1, levtype="pl", levelist="500").offset == 1890
     assert select_ecmwf_entry(entries, "tp", "0-6", 1).length == 10
+    assert select_ecmwf_entry(entries, "tp", None, 1).length == 10
+    assert select_ecmwf_entry(entries, "gh", None, 1, levtype="pl", levelist="500").offset == 1890
     with pytest.raises(SourceReadError, match="member=3"):
         select_ecmwf_entry(entries, "2t", "3", 3)
 

@@ -1,0 +1,47 @@
+from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig
+from datasets.common.timestamps import timedelta
+from datasets.common.validation import (
+    CheckCurrentData,
+    CheckExpectedShards,
+    CheckHoles,
+    CheckRecentNans,
+    CheckReplicaMatchesPrimary,
+)
+from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.region_job import (
+    S3_BASE_URL,
+    EcmwfIfsEnsForecast15Day025DegreeRegionJob,
+    IfsEnsSourceFileCoord,
+)
+from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.template_config import (
+    EcmwfIfsEnsForecast15Day025DegreeTemplateConfig,
+    IfsEnsDataVar,
+)
+
+
+def ecmwf_ifs_ens_forecast_15_day_0_25_degree() -> DynamicalDataset[IfsEnsDataVar, IfsEnsSourceFileCoord]:
+    return DynamicalDataset(
+        template_config=EcmwfIfsEnsForecast15Day025DegreeTemplateConfig(),
+        region_job_class=EcmwfIfsEnsForecast15Day025DegreeRegionJob,
+        # Lead 360 h of the 00 UTC run lands around 08:00-08:10 UTC. One worker per source group (10 groups of
+        # 2 variables); each holds one 8 GiB block of shards at a time.
+        operational=OperationalConfig(
+            update_schedule="5 8 * * *",
+            validate_schedule="45 8 * * *",
+            update_workers=10,
+            update_deadline_seconds=40 * 60,
+            cpu="3",
+            memory="12G",
+            ephemeral_storage="30G",
+        ),
+        source_base_url=S3_BASE_URL,
+        validation=(
+            # Validation runs 8 h 45 min after each 00 UTC init (after the update's deadline): it must be published.
+            CheckCurrentData(max_delay=timedelta("8h45min")),
+            # One missing lead time is ~1.2% of a forecast, one member's ~0.02%.
+            CheckRecentNans(window=2, max_nan_fraction=0.001),
+            CheckExpectedShards(),
+            # Every variable of a lead time is in the same file, so one variable finds missing files.
+            CheckHoles(variables=("temperature_2m",)),
+            CheckReplicaMatchesPrimary(),
+        ),
+    )

@@ -1,0 +1,214 @@
+"""IFS ENS open data: one file per lead time holding every member; the JSON-lines `.index` gives exact ranges."""
+
+import hashlib
+import itertools
+import threading
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from pydantic import PrivateAttr
+
+from datasets.common.config_models import FrozenBaseModel
+from datasets.common.errors import SourceNotFoundError, SourceReadError
+from datasets.common.region_job import RegionJob, SourceFileCoord
+from datasets.common.sources.ecmwf_index import EcmwfIndexEntry, parse_ecmwf_index, select_ecmwf_entry
+from datasets.common.sources.fetch import cache_dir, fetch_bytes, fetch_ranges, join_url
+from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, read_message
+from datasets.common.timestamps import timedelta
+from datasets.common.transforms.deaccumulation import deaccumulate_to_rates_inplace
+from datasets.common.transforms.rounding import round_for_storage
+from datasets.common.transforms.units import kelvin_to_celsius_inplace
+from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.template_config import IfsEnsDataVar
+
+S3_BASE_URL = "https://ecmwf-forecasts.s3.eu-central-1.amazonaws.com"
+DEACCUMULATION_INVALID = "deaccumulation_invalid_values"
+# Running totals start at the init time and never restart within a forecast.
+NEVER_RESETS = np.timedelta64(1_000_000, "h")
+UNIT_SCALES = {"fraction_to_percent": 100, "metres_of_water_to_kg_m2": 1000}
+# From IFS cycle 50r1 the ENS control is the one `oper` forecast: published as oper-fc (type fc), not enfo cf.
+CONTROL_IN_OPER_FROM = pd.Timestamp("2026-05-12T06:00")
+
+
+class IndexKey(FrozenBaseModel):
+    param: str
+    levtype: str
+    levelist: str | None
+
+
+def index_key(data_var: IfsEnsDataVar, lead_time: pd.Timedelta) -> IndexKey:
+    attrs = data_var.internal_attrs
+    return IndexKey(param=attrs.index_param_at(lead_time), levtype=attrs.index_levtype, levelist=attrs.index_levelist)
+
+
+class IfsEnsSourceFileCoord(SourceFileCoord):
+    """One member's fields in one lead time's file, in the order they are stored in the local copy."""
+
+    base_url: str
+    init_time: pd.Timestamp
+    lead_time: pd.Timedelta
+    ensemble_member: int
+    fields: tuple[IndexKey, ...]
+
+    @property
+    def control_in_oper(self) -> bool:
+        return self.ensemble_member == 0 and self.init_time >= CONTROL_IN_OPER_FROM
+
+    def relative_stem(self) -> str:
+        init = self.init_time
+        hours = int(self.lead_time / timedelta("1h"))
+        stream, kind = ("oper", "oper-fc") if self.control_in_oper else ("enfo", "enfo-ef")
+        return f"{init:%Y%m%d}/{init:%H}z/ifs/0p25/{stream}/{init:%Y%m%d%H}0000-{hours}h-{kind}"
+
+    def get_url(self) -> str:
+        return join_url(self.base_url, self.relative_stem() + ".grib2")
+
+    def index_url(self) -> str:
+        return join_url(self.base_url, self.relative_stem() + ".index")
+
+    def out_loc(self) -> Mapping[str, Any]:
+        return {"init_time": self.init_time, "lead_time": self.lead_time, "ensemble_member": self.ensemble_member}
+
+    def local_name(self) -> str:
+        digest = hashlib.sha256("|".join(str(f) for f in self.fields).encode()).hexdigest()[:12]
+        return f"{self.relative_stem().replace('/', '_')}.m{self.ensemble_member}.{digest}.grib2"
+
+
+def download_one_request_at_a_time(url: str, dest: Path, ranges: Sequence[tuple[int, int]]) -> Path:
+    """The concatenation of `ranges` written to `dest` atomically, one HTTP request at a time (ranges that
+    follow each other in the source are fetched together), so a download holds at most one connection."""
+    merged: list[tuple[int, int]] = []
+    for start, end in ranges:
+        if merged and merged[-1][1] == start:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    temp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with temp.open("wb") as f:
+            for byte_range in merged:
+                (chunk,) = fetch_ranges(url, [byte_range])
+                f.write(chunk)
+        temp.replace(dest)
+    finally:
+        temp.unlink(missing_ok=True)
+    return dest
+
+
+class EcmwfIfsEnsForecast15Day025DegreeRegionJob(RegionJob[IfsEnsDataVar, IfsEnsSourceFileCoord]):
+    grid: ClassVar[GridSpec] = GridSpec(
+        grid_type="regular_ll",
+        ni=1440,
+        nj=721,
+        first_latitude=90.0,
+        first_longitude=180.0,
+        last_latitude=-90.0,
+        last_longitude=179.75,
+    )
+    # ECMWF asks for at most about 8 parallel connections; each download makes one request at a time.
+    download_parallelism: ClassVar[int] = 8
+    # One variable of one init is 85 x 51 x 721 x 1440 float32 = 18 GB: three blocks of five 1.8 GB shards.
+    max_vars_per_group: ClassVar[int] = 2
+
+    _indexes: dict[str, list[EcmwfIndexEntry] | SourceNotFoundError | SourceReadError] = PrivateAttr(
+        default_factory=dict
+    )
+    _index_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @classmethod
+    def source_groups(cls, data_vars: Sequence[IfsEnsDataVar]) -> Sequence[Sequence[IfsEnsDataVar]]:
+        """Variables with the same availability, at most max_vars_per_group at a time."""
+        by_availability: dict[tuple[pd.Timestamp | None, bool], list[IfsEnsDataVar]] = {}
+        for var in data_vars:
+            attrs = var.internal_attrs
+            by_availability.setdefault((attrs.available_from, attrs.has_hour_0_values), []).append(var)
+        size = cls.max_vars_per_group
+        return [group[i : i + size] for group in by_availability.values() for i in range(0, len(group), size)]
+
+    def generate_source_file_coords(
+        self, processing_region_ds: xr.Dataset, data_var_group: Sequence[IfsEnsDataVar]
+    ) -> Sequence[IfsEnsSourceFileCoord]:
+        """One coord per (init, lead, member) that has any of the group's fields, members of a lead together."""
+        assert self.source_url is not None, "source_url must be resolved (DynamicalDataset.source_url) for a job"
+        coords = []
+        for init_time, lead_time, member in itertools.product(
+            pd.DatetimeIndex(processing_region_ds["init_time"].values),
+            pd.TimedeltaIndex(processing_region_ds["lead_time"].values),
+            processing_region_ds["ensemble_member"].values,
+        ):
+            fields = tuple(
+                index_key(v, lead_time) for v in data_var_group if v.internal_attrs.available(init_time, lead_time)
+            )
+            if fields:
+                coords.append(
+                    IfsEnsSourceFileCoord(
+                        base_url=self.source_url,
+                        init_time=init_time,
+                        lead_time=lead_time,
+                        ensemble_member=int(member),
+                        fields=fields,
+                    )
+                )
+        return coords
+
+    def index_entries(self, url: str) -> list[EcmwfIndexEntry]:
+        """The `.index` entries of the job's parameters, fetched once per job (a lead's members share them);
+        a missing or unreadable index is remembered too."""
+        params = {
+            override
+            for v in self.data_vars
+            for override in (v.internal_attrs.index_param, *(o.param for o in v.internal_attrs.index_param_overrides))
+        }
+        with self._index_lock:
+            if url not in self._indexes:
+                try:
+                    entries = parse_ecmwf_index(fetch_bytes(url).decode())
+                    self._indexes[url] = [e for e in entries if e.param in params]
+                except (SourceNotFoundError, SourceReadError) as e:
+                    self._indexes[url] = e
+            cached = self._indexes[url]
+        if isinstance(cached, Exception):
+            raise type(cached)(str(cached))
+        return cached
+
+    def download_file(self, coord: IfsEnsSourceFileCoord) -> Path:
+        entries = self.index_entries(coord.index_url())
+        selected = [
+            select_ecmwf_entry(entries, f.param, None, coord.ensemble_member, f.levtype, f.levelist)
+            for f in coord.fields
+        ]
+        dest = cache_dir(str(self.template_ds.attrs["dataset_id"])) / coord.local_name()
+        return download_one_request_at_a_time(coord.get_url(), dest, [e.byte_range for e in selected])
+
+    def read_data(self, coord: IfsEnsSourceFileCoord, data_var: IfsEnsDataVar) -> np.ndarray:
+        key = index_key(data_var, coord.lead_time)
+        if key not in coord.fields:
+            return np.full((self.grid.nj, self.grid.ni), np.nan, dtype=np.float32)
+        assert coord.downloaded_path is not None, "read_data runs after a successful download"
+        message = read_message(coord.downloaded_path, coord.fields.index(key))
+        # An oper-fc message is a single forecast with no ensemble number to check.
+        member = None if coord.control_in_oper else coord.ensemble_member
+        return decode_message(message, self.grid, ExpectedField(ensemble_member=member))
+
+    def apply_data_transformations(self, data_array: xr.DataArray, data_var: IfsEnsDataVar) -> Mapping[str, int]:
+        attrs = data_var.internal_attrs
+        values = data_array.values
+        counters = {}
+        if attrs.unit_conversion == "kelvin_to_celsius":
+            kelvin_to_celsius_inplace(values)
+        elif attrs.unit_conversion is not None:
+            values *= np.float32(UNIT_SCALES[attrs.unit_conversion])
+        if attrs.deaccumulate_to_rate:
+            counters[DEACCUMULATION_INVALID] = deaccumulate_to_rates_inplace(
+                values,
+                data_array["lead_time"].values,
+                NEVER_RESETS,
+                axis=data_array.get_axis_num("lead_time"),
+                negative_tolerance=attrs.negative_rate_tolerance,
+            )
+        round_for_storage(values, attrs)
+        return counters

@@ -1,0 +1,44 @@
+from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig
+from datasets.common.timestamps import timedelta
+from datasets.common.validation import (
+    CheckCurrentData,
+    CheckExpectedShards,
+    CheckHoles,
+    CheckRecentNans,
+    CheckReplicaMatchesPrimary,
+)
+from datasets.noaa.gefs.forecast_35_day.region_job import (
+    S3_BASE_URL,
+    GefsSourceFileCoord,
+    NoaaGefsForecast35DayRegionJob,
+)
+from datasets.noaa.gefs.forecast_35_day.template_config import GefsDataVar, NoaaGefsForecast35DayTemplateConfig
+
+
+def noaa_gefs_forecast_35_day() -> DynamicalDataset[GefsDataVar, GefsSourceFileCoord]:
+    return DynamicalDataset(
+        template_config=NoaaGefsForecast35DayTemplateConfig(),
+        region_job_class=NoaaGefsForecast35DayRegionJob,
+        # The 00 UTC run, extended range included, is out about 7 hours after its init time. One worker per
+        # source group (9 groups of 3 variables); each holds one 14 GiB block of shards at a time.
+        operational=OperationalConfig(
+            update_schedule="0 7 * * *",
+            validate_schedule="15 9 * * *",
+            update_workers=9,
+            update_deadline_seconds=2 * 60 * 60,
+            cpu="4",
+            memory="20G",
+            ephemeral_storage="40G",
+        ),
+        source_base_url=S3_BASE_URL,
+        validation=(
+            # Validation runs 9 h 15 min after each 00 UTC init (after the update's deadline): it must be published.
+            CheckCurrentData(max_delay=timedelta("9h15min")),
+            # One missing lead time of one member is ~0.02% of a forecast; a whole missing lead ~0.6%.
+            CheckRecentNans(window=2, max_nan_fraction=0.001),
+            CheckExpectedShards(),
+            # One variable per file family finds missing files: `s` then `a` for temperature, `b` for 100 m wind.
+            CheckHoles(variables=("temperature_2m", "wind_u_100m")),
+            CheckReplicaMatchesPrimary(),
+        ),
+    )

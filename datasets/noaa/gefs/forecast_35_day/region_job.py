@@ -1,0 +1,132 @@
+"""GEFS: one file per member, lead time and file type; 0.5 degree fields are regridded to the 0.25 degree grid."""
+
+import itertools
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, read_message
+from datasets.common.timestamps import timedelta, utc_now
+from datasets.common.transforms.regrid import regrid_bilinear
+from datasets.noaa.gefs.forecast_35_day.template_config import GefsDataVar, GefsFileType
+from datasets.noaa.noaa_region_job import NoaaRegionJob, NoaaSourceFileCoord, needs_message
+
+S3_BASE_URL = "https://noaa-gefs-pds.s3.amazonaws.com"
+# Leads past 384 h (days 17 to 35, 00 UTC runs only) are published after the first 16 days. Until about this long
+# after the init time they are not requested; the next update reprocesses the latest init and fills them in.
+EXTENDED_RANGE_AFTER = timedelta("384h")
+EXTENDED_RANGE_DELAY = timedelta("6h30min")
+
+
+def global_grid(resolution: float) -> GridSpec:
+    """A global regular lat/lon grid as NCEP writes it: 90 to -90, 0 to 360 - resolution."""
+    return GridSpec(
+        grid_type="regular_ll",
+        ni=round(360 / resolution),
+        nj=round(180 / resolution) + 1,
+        first_latitude=90.0,
+        first_longitude=0.0,
+        last_latitude=-90.0,
+        last_longitude=360.0 - resolution,
+    )
+
+
+def grid_axes(grid: GridSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Latitudes and longitudes of a global regular grid, in the order of the decoded values."""
+    assert grid.last_latitude is not None, "a regular grid has a last latitude"
+    latitudes = np.linspace(grid.first_latitude, grid.last_latitude, grid.nj)
+    return latitudes, grid.first_longitude + np.arange(grid.ni) * (360 / grid.ni)
+
+
+def lead_time_available(init_time: pd.Timestamp, lead_time: pd.Timedelta, now: pd.Timestamp) -> bool:
+    return lead_time <= EXTENDED_RANGE_AFTER or now >= init_time + EXTENDED_RANGE_DELAY
+
+
+class GefsSourceFileCoord(NoaaSourceFileCoord):
+    ensemble_member: int
+    file_type: GefsFileType
+
+    def relative_path(self) -> str:
+        init = self.init_time
+        hours = int(self.lead_time / timedelta("1h"))
+        member = "c00" if self.ensemble_member == 0 else f"p{self.ensemble_member:02d}"
+        folder, resolution = ("pgrb2sp25", "0p25") if self.file_type == "s" else (f"pgrb2{self.file_type}p5", "0p50")
+        name = f"ge{member}.t{init:%H}z.pgrb2{self.file_type}.{resolution}.f{hours:03d}"
+        return f"gefs.{init:%Y%m%d}/{init:%H}/atmos/{folder}/{name}"
+
+    def out_loc(self) -> Mapping[str, Any]:
+        return {**super().out_loc(), "ensemble_member": self.ensemble_member}
+
+
+class NoaaGefsForecast35DayRegionJob(NoaaRegionJob[GefsSourceFileCoord]):
+    source_file_coord_class: ClassVar[type[NoaaSourceFileCoord]] = GefsSourceFileCoord
+    grids: ClassVar[Mapping[GefsFileType, GridSpec]] = {
+        "s": global_grid(0.25),
+        "a": global_grid(0.5),
+        "b": global_grid(0.5),
+    }
+    grid: ClassVar[GridSpec] = global_grid(0.25)
+    # One variable of one init is 31 x 181 x 721 x 1440 float32 = 23 GB: two blocks of four 3.3 GB shards each.
+    # Variables downloaded together: bounds the local disk a job needs (all its files are fetched first).
+    max_vars_per_group: ClassVar[int] = 3
+
+    @classmethod
+    def source_groups(cls, data_vars: Sequence[GefsDataVar]) -> Sequence[Sequence[GefsDataVar]]:
+        """Variables read from the same file types, at most max_vars_per_group at a time."""
+        by_files: dict[tuple[str | None, str], list[GefsDataVar]] = {}
+        for var in data_vars:
+            attrs = var.internal_attrs
+            by_files.setdefault((attrs.fine_file_type, attrs.coarse_file_type), []).append(var)
+        size = cls.max_vars_per_group
+        return [group[i : i + size] for group in by_files.values() for i in range(0, len(group), size)]
+
+    def generate_source_file_coords(
+        self, processing_region_ds: xr.Dataset, data_var_group: Sequence[GefsDataVar]
+    ) -> Sequence[GefsSourceFileCoord]:
+        assert self.source_url is not None, "source_url must be resolved (DynamicalDataset.source_url) for a job"
+        now = utc_now()
+        coords = []
+        for init_time, member, lead_time in itertools.product(
+            pd.DatetimeIndex(processing_region_ds["init_time"].values),
+            processing_region_ds["ensemble_member"].values,
+            pd.TimedeltaIndex(processing_region_ds["lead_time"].values),
+        ):
+            if not lead_time_available(init_time, lead_time, now):
+                continue
+            (file_type,) = {v.internal_attrs.file_type(lead_time) for v in data_var_group}
+            fields = tuple(
+                expected_field(v, lead_time, int(member))
+                for v in data_var_group
+                if needs_message(v.internal_attrs, lead_time)
+            )
+            coords.append(
+                GefsSourceFileCoord(
+                    base_url=self.source_url,
+                    init_time=init_time,
+                    lead_time=lead_time,
+                    fields=fields,
+                    ensemble_member=int(member),
+                    file_type=file_type,
+                )
+            )
+        return coords
+
+    def read_data(self, coord: GefsSourceFileCoord, data_var: GefsDataVar) -> np.ndarray:
+        """The field on the dataset's grid: 0.25 degree values as they are, 0.5 degree ones regridded."""
+        latitudes = self.template_ds["latitude"].values
+        longitudes = self.template_ds["longitude"].values
+        if not needs_message(data_var.internal_attrs, coord.lead_time):
+            return np.full((len(latitudes), len(longitudes)), np.nan, dtype=np.float32)
+        assert coord.downloaded_path is not None, "read_data runs after a successful download"
+        field = expected_field(data_var, coord.lead_time, coord.ensemble_member)
+        grid = self.grids[coord.file_type]
+        values = decode_message(read_message(coord.downloaded_path, coord.fields.index(field)), grid, field)
+        return regrid_bilinear(values, *grid_axes(grid), latitudes, longitudes)
+
+
+def expected_field(data_var: GefsDataVar, lead_time: pd.Timedelta, ensemble_member: int) -> ExpectedField:
+    field = data_var.internal_attrs.expected_field(lead_time)
+    return field.model_copy(update={"ensemble_member": ensemble_member})

@@ -1,0 +1,197 @@
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from datasets.common.config_models import (
+    Coordinate,
+    DatasetAttributes,
+    DataVar,
+    DataVarAttrs,
+    Encoding,
+)
+from datasets.common.forecast_coordinates import (
+    NCEP_EARTH_RADIUS_M,
+    derive_forecast_coordinates,
+    ensemble_member_coordinate,
+    forecast_time_coordinates,
+    latitude_longitude_coordinates,
+    spatial_ref_coordinate,
+    sphere_latitude_longitude_crs,
+)
+from datasets.common.template_config import CoordinateValues, TemplateConfig
+from datasets.common.timestamps import timedelta, timestamp
+from datasets.noaa.gfs.forecast.template_config import GFS_DATA_VARS, GfsDataVar
+from datasets.noaa.noaa_region_job import NoaaInternalAttrs
+
+type GefsFileType = Literal["a", "b", "s"]
+
+FORECAST_LENGTH = timedelta("840h")
+# The 0.25 degree `s` files stop at this lead time; later leads come from the 0.5 degree `a`/`b` files.
+FINE_FILES_LAST_LEAD = timedelta("240h")
+ENSEMBLE_MEMBERS = 31
+
+
+class GefsInternalAttrs(NoaaInternalAttrs):
+    fine_file_type: Literal["s"] | None  # the 0.25 degree file for leads up to FINE_FILES_LAST_LEAD, if any
+    coarse_file_type: Literal["a", "b"]  # the 0.5 degree file for every other lead
+
+    def file_type(self, lead_time: pd.Timedelta) -> GefsFileType:
+        if self.fine_file_type is not None and lead_time <= FINE_FILES_LAST_LEAD:
+            return self.fine_file_type
+        return self.coarse_file_type
+
+
+type GefsDataVar = DataVar[GefsInternalAttrs]
+
+SOURCE_COMMENT = {
+    True: "Lead times up to 240 hours come from 0.25 degree files; later ones are bilinearly interpolated from "
+    "0.5 degree files (points on both grids keep the source value).",
+    False: "Bilinearly interpolated from 0.5 degree files (points on both grids keep the source value).",
+}
+
+# variable -> (0.25 degree file type for leads up to 240 h, 0.5 degree file type)
+FILE_TYPES: dict[str, tuple[Literal["s"] | None, Literal["a", "b"]]] = {
+    "pressure_surface": ("s", "a"),
+    "temperature_2m": ("s", "a"),
+    "relative_humidity_2m": ("s", "a"),
+    "maximum_temperature_2m": ("s", "a"),
+    "minimum_temperature_2m": ("s", "a"),
+    "wind_u_10m": ("s", "a"),
+    "wind_v_10m": ("s", "a"),
+    "wind_u_100m": (None, "b"),
+    "wind_v_100m": (None, "b"),
+    "temperature_80m": (None, "b"),
+    "pressure_80m": (None, "b"),
+    "wind_u_80m": (None, "b"),
+    "wind_v_80m": (None, "b"),
+    "percent_frozen_precipitation_surface": ("s", "b"),
+    "precipitation_surface": ("s", "a"),
+    "categorical_snow_surface": ("s", "a"),
+    "categorical_ice_pellets_surface": ("s", "a"),
+    "categorical_freezing_rain_surface": ("s", "a"),
+    "categorical_rain_surface": ("s", "a"),
+    "precipitable_water_atmosphere": ("s", "a"),
+    "total_cloud_cover_atmosphere": ("s", "a"),
+    "geopotential_height_cloud_ceiling": ("s", "b"),
+    "downward_short_wave_radiation_flux_surface": ("s", "a"),
+    "downward_long_wave_radiation_flux_surface": ("s", "a"),
+    "pressure_reduced_to_mean_sea_level": ("s", "a"),
+    "wind_gust_surface": ("s", "b"),
+    "geopotential_height_500hpa": ("s", "a"),
+}
+
+EXTRA_GFS_STYLE_VARS: tuple[GfsDataVar, ...] = (
+    DataVar(
+        name="wind_gust_surface",
+        encoding=GFS_DATA_VARS[0].encoding,
+        attrs=DataVarAttrs(
+            long_name="Wind speed (gust)",
+            short_name="gust",
+            units="m s-1",
+            step_type="instant",
+            standard_name="wind_speed_of_gust",
+        ),
+        internal_attrs=NoaaInternalAttrs(keep_mantissa_bits=6, grib_element="GUST", grib_index_level="surface"),
+    ),
+    DataVar(
+        name="geopotential_height_500hpa",
+        encoding=GFS_DATA_VARS[0].encoding,
+        attrs=DataVarAttrs(
+            long_name="Geopotential height",
+            short_name="gh",
+            units="m",
+            step_type="instant",
+            standard_name="geopotential_height",
+        ),
+        internal_attrs=NoaaInternalAttrs(keep_mantissa_bits=10, grib_element="HGT", grib_index_level="500 mb"),
+    ),
+)
+
+
+def gefs_data_var(gfs_var: GfsDataVar, chunks: tuple[int, ...], shards: tuple[int, ...]) -> GefsDataVar:
+    """A GFS variable as GEFS publishes it: same identity and transforms, ensemble encoding, GEFS file types."""
+    fine, coarse = FILE_TYPES[gfs_var.name]
+    comment = " ".join(c for c in (gfs_var.attrs.comment, SOURCE_COMMENT[fine is not None]) if c)
+    return DataVar(
+        name=gfs_var.name,
+        encoding=Encoding.model_validate(gfs_var.encoding.model_dump() | {"chunks": chunks, "shards": shards}),
+        attrs=gfs_var.attrs.model_copy(update={"comment": comment}),
+        internal_attrs=GefsInternalAttrs(
+            **gfs_var.internal_attrs.model_dump(), fine_file_type=fine, coarse_file_type=coarse
+        ),
+    )
+
+
+def gefs_lead_times() -> pd.TimedeltaIndex:
+    hours = [*range(0, 241, 3), *range(246, 841, 6)]
+    return pd.TimedeltaIndex(pd.to_timedelta(hours, unit="h"), name="lead_time")
+
+
+class NoaaGefsForecast35DayTemplateConfig(TemplateConfig[GefsDataVar]):
+    dims: tuple[str, ...] = ("init_time", "ensemble_member", "lead_time", "latitude", "longitude")
+    append_dim: str = "init_time"
+    append_dim_start: pd.Timestamp = timestamp("2020-10-01T00:00")
+    append_dim_frequency: pd.Timedelta = timedelta("24h")
+    chunks: tuple[int, ...] = (1, ENSEMBLE_MEMBERS, 64, 17, 16)
+    shards: tuple[int, ...] = (1, ENSEMBLE_MEMBERS, 192, 374, 368)
+
+    @property
+    def dataset_attributes(self) -> DatasetAttributes:
+        return DatasetAttributes(
+            dataset_id="noaa-gefs-forecast-35-day",
+            dataset_version="0.1.0",
+            name="NOAA GEFS forecast, 35 day",
+            description="Ensemble weather forecasts from the Global Ensemble Forecast System (GEFS) operated by "
+            "NOAA NWS NCEP: a control and 30 perturbed members, 0.5 degree source fields interpolated to 0.25 "
+            "degrees.",
+            attribution="NOAA NWS NCEP GEFS data, reformatted to Zarr by the reformatters project.",
+            spatial_domain="Global",
+            spatial_resolution="0.25 degrees (~20 km)",
+            time_domain=f"Forecasts initialized {self.append_dim_start.isoformat()} UTC to present",
+            time_resolution="Forecasts initialized every 24 hours (00 UTC)",
+            forecast_domain="Forecast lead time 0-840 hours (0-35 days) ahead",
+            forecast_resolution="Forecast step 0-240 hours: 3 hourly, 246-840 hours: 6 hourly",
+        )
+
+    def latitudes(self) -> np.ndarray:
+        return np.linspace(90, -90, 721)
+
+    def longitudes(self) -> np.ndarray:
+        return np.arange(-180, 180, 0.25)
+
+    def lead_times(self) -> pd.TimedeltaIndex:
+        return gefs_lead_times()
+
+    def dimension_coordinates(self) -> dict[str, Any]:
+        return {
+            "init_time": self.append_dim_coordinates(self.append_dim_start + self.append_dim_frequency),
+            "ensemble_member": np.arange(ENSEMBLE_MEMBERS),
+            "lead_time": self.lead_times(),
+            "latitude": self.latitudes(),
+            "longitude": self.longitudes(),
+        }
+
+    def derive_coordinates(self, ds: xr.Dataset) -> dict[str, CoordinateValues]:
+        return derive_forecast_coordinates(ds, FORECAST_LENGTH)
+
+    @property
+    def coords(self) -> Sequence[Coordinate]:
+        dim_coords = self.dimension_coordinates()
+        return (
+            *forecast_time_coordinates(len(dim_coords["lead_time"])),
+            ensemble_member_coordinate(
+                ENSEMBLE_MEMBERS, "0 is the control forecast (c00); 1 to 30 are the perturbed members p01 to p30."
+            ),
+            *latitude_longitude_coordinates(len(dim_coords["latitude"]), len(dim_coords["longitude"])),
+            spatial_ref_coordinate(
+                sphere_latitude_longitude_crs(NCEP_EARTH_RADIUS_M),
+                f"Spherical earth with radius {NCEP_EARTH_RADIUS_M:.0f} m, as used by NCEP.",
+            ),
+        )
+
+    @property
+    def data_vars(self) -> Sequence[GefsDataVar]:
+        return tuple(gefs_data_var(v, self.chunks, self.shards) for v in (*GFS_DATA_VARS, *EXTRA_GFS_STYLE_VARS))
