@@ -10,12 +10,11 @@ only the hooks that differ; here almost everything comes from the NOAA base clas
 from collections.abc import Mapping
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 
+from datasets.common.forecast_length import with_ingested_forecast_length
 from datasets.common.results import VariableResult
 from datasets.common.sources.grib import GridSpec
-from datasets.common.timestamps import timestamp
 from datasets.example.template_config import ExampleDataVar
 from datasets.noaa.noaa_region_job import NoaaRegionJob, NoaaSourceFileCoord
 
@@ -82,14 +81,4 @@ class ExampleRegionJob(NoaaRegionJob[ExampleSourceFileCoord]):
         """After all region jobs ran: trim the append dim to what was written (base class) and record, per
         init, the longest lead time actually written in `ingested_forecast_length`."""
         ds = super().update_template_with_results(template_ds, results, append_dim)
-        longest: dict[pd.Timestamp, int] = {}
-        for result in results.values():
-            for init_iso, maxima in result.coverage.items():
-                init = timestamp(init_iso)
-                longest[init] = max(longest.get(init, 0), int(maxima.get("lead_time", 0)))
-        ingested = ds["ingested_forecast_length"].variable.copy(deep=True)
-        inits = pd.DatetimeIndex(ds[append_dim].values)
-        for init, seconds in longest.items():
-            if init in inits:
-                ingested.values[inits.get_loc(init)] = np.timedelta64(seconds, "s")
-        return ds.assign_coords(ingested_forecast_length=ingested)
+        return with_ingested_forecast_length(ds, results, append_dim)
