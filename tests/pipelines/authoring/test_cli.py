@@ -1,3 +1,5 @@
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -5,6 +7,14 @@ import pytest
 from datasets.registry import DATASETS
 from pipelines.cli import build_app, run
 from tests.support.project_copy import PROJECT_ROOT, copy_project, run_in_copy
+from tests.support.range_server import RangeServer
+
+SAMPLES = PROJECT_ROOT / "tests" / "data" / "grib"
+SURFACE = "regular_latlon_surface.grib2"
+
+
+def main(*args: str) -> int:
+    return run(build_app(DATASETS), list(args))
 
 
 @pytest.mark.parametrize(
@@ -23,7 +33,7 @@ from tests.support.project_copy import PROJECT_ROOT, copy_project, run_in_copy
 )
 def test_refusals_exit_2_with_one_line(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     before = sorted(PROJECT_ROOT.joinpath("datasets").rglob("*.py"))
-    assert run(build_app(DATASETS), ["initialize-new-integration", *args]) == 2
+    assert main("initialize-new-integration", *args) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith(message)
@@ -51,3 +61,46 @@ def test_scaffold_in_a_copy_of_the_project_passes_lint_types_and_its_tests(tmp_p
     assert f"{generated}::test_backfill_publishes_and_a_missing_file_stays_nan PASSED" in tested.stdout
     assert "test_checked_in_template_is_current[acme-widget-forecast-35-day] PASSED" in tested.stdout
     assert "test_checked_in_argo_manifests_are_what_render_argo_generates PASSED" in tested.stdout
+
+
+def test_inspect_grib_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main("inspect-grib", str(SAMPLES / "nam.t00z.awp21100.tm00.grib2"), "--json", "--field", "7.2") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert len(report["fields"]) == 181
+    field = next(f for f in report["fields"] if f["label"] == "7.2")
+    assert field["idx_line"] == "7.2:36181:d=2018091700:VGRD:100 mb:anl:"
+    assert field["keys"]["shortName"] == "v"
+    assert [s["label"] for s in report["statistics"]] == ["7.2"]
+    assert len(report["hypercubes"]) == 17
+
+
+def test_inspect_grib_tables(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main("inspect-grib", str(SAMPLES / SURFACE), "--field", "1") == 0
+    out = capsys.readouterr().out
+    assert "none (no .idx next to the file)" in out
+    assert "- (wgrib2: TMP:2 m above ground:anl)" in out
+    assert "2t heightAboveGround=2 instant 0 [K]" in out
+    assert "t2m: 2t [K]" in out
+    assert "GridSpec(grid_type='regular_ll', ni=16, nj=31" in out
+    assert "Statistics of the chosen fields" in out
+
+
+def test_inspect_grib_resolves_relative_paths_against_the_source_url(
+    http_archive: Callable[[Path], RangeServer], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = http_archive(SAMPLES)
+    assert main("inspect-grib", SURFACE, "--json", "--source-url", server.base_url) == 0
+    assert json.loads(capsys.readouterr().out)["url"] == f"{server.base_url}/{SURFACE}"
+    monkeypatch.setenv("REFORMAT_SOURCE_URL", server.base_url)
+    assert main("inspect-grib", f"https://noaa-gfs-bdp-pds.s3.amazonaws.com/{SURFACE}", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["url"] == f"{server.base_url}/{SURFACE}"
+    assert len(server.requests_for(SURFACE)) == 2
+
+
+def test_inspect_grib_missing_source_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main("inspect-grib", str(tmp_path / "nope.grib2")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    assert "nope.grib2: not found" in err
+    assert err.count("\n") == 1
