@@ -14,9 +14,11 @@ from datasets.common.sources.grib_identity import field_identity
 from datasets.common.sources.noaa_idx import IdxMessage, parse_idx
 
 # eccodes keys shown for every field (missing keys are left out)
+CODE_KEYS = ("discipline", "parameterCategory", "parameterNumber", "typeOfFirstFixedSurface")  # shown as numbers
 FIELD_KEYS = (
     *("shortName", "name", "units", "typeOfLevel", "level", "stepType", "stepRange"),
     *("dataDate", "dataTime", "packingType"),
+    *CODE_KEYS,
 )
 
 
@@ -81,6 +83,8 @@ def select_lines(lines: Sequence[IdxLine], pattern: str) -> list[IdxLine]:
 def _string(handle: Any, key: str) -> str | None:
     if not eccodes.codes_is_defined(handle, key) or eccodes.codes_is_missing(handle, key):
         return None
+    if key in CODE_KEYS:
+        return str(eccodes.codes_get_long(handle, key))
     return eccodes.codes_get_string(handle, key)
 
 

@@ -18,6 +18,14 @@ def _eccodes(field: GribField) -> str:
     return f"{keys.get('shortName', '?')} {level} {step} [{keys.get('units', '')}]"
 
 
+def _parameter(field: GribField) -> str:
+    keys = field.keys
+    if "discipline" not in keys:
+        return "-"
+    code = ".".join(keys.get(k, "?") for k in ("discipline", "parameterCategory", "parameterNumber"))
+    return f"{code} / {keys.get('typeOfFirstFixedSurface', '?')}"
+
+
 def _idx(field: GribField) -> str:
     if field.idx_line is None:
         return f"- (wgrib2: {field.wgrib2})" if field.wgrib2 else "-"
@@ -32,11 +40,18 @@ def _grid(field: GribField) -> str:
 
 
 def fields_table(fields: tuple[GribField, ...]) -> Table:
-    table = Table("#", ".idx line", "eccodes: shortName typeOfLevel=level stepType stepRange [units]", "grid", "cube")
+    table = Table(
+        "#",
+        ".idx line",
+        "eccodes: shortName typeOfLevel=level stepType stepRange [units]",
+        "d.c.n / surface",
+        "grid",
+        "cube",
+    )
     table.title = "Fields: each message's fields (NCEP U+V messages hold two) and their .idx lines"
     for field in fields:
         cube = str(field.hypercube) if field.hypercube is not None else "[yellow]none[/yellow]"
-        table.add_row(field.label, _idx(field), escape(_eccodes(field)), _grid(field), cube)
+        table.add_row(field.label, _idx(field), escape(_eccodes(field)), _parameter(field), _grid(field), cube)
     return table
 
 

@@ -81,6 +81,7 @@ def test_inspect_grib_tables(capsys: pytest.CaptureFixture[str], monkeypatch: py
     assert "none (no .idx next to the file)" in out
     assert "- (wgrib2: TMP:2 m above ground:anl)" in out
     assert "2t heightAboveGround=2 instant 0 [K]" in out
+    assert "0.0.0 / 103" in out
     assert "t2m: 2t [K]" in out
     assert "GridSpec(grid_type='regular_ll', ni=16, nj=31" in out
     assert "Statistics of the chosen fields" in out

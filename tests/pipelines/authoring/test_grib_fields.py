@@ -50,6 +50,8 @@ def test_fields_name_their_idx_lines_and_wgrib2_identity(grib: Path) -> None:
     ]
     assert [f.idx_line for f in fields] == [line.text for line in lines]
     assert fields[1].keys["shortName"] == "tmax"
+    codes = ("discipline", "parameterCategory", "parameterNumber", "typeOfFirstFixedSurface", "level")
+    assert [fields[1].keys[k] for k in codes] == ["0", "0", "4", "103", "2"]
     assert fields[0].grid is not None
     assert (fields[0].grid.ni, fields[0].grid.nj) == (36, 19)
     assert [line.text for line in select_lines(lines, r":TMAX:.*max fcst")] == [lines[1].text]
