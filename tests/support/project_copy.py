@@ -27,8 +27,9 @@ def copy_project(dest: Path) -> Path:
 
 def copy_environment(copy: Path) -> dict[str, str]:
     venv = Path(sys.prefix)
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     return {
-        **os.environ,
+        **inherited,
         "PYTHONPATH": str(copy),
         "VIRTUAL_ENV": str(venv),
         "UV_PROJECT_ENVIRONMENT": str(venv),
