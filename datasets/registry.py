@@ -5,10 +5,11 @@ from datasets.common.errors import UserInputError
 
 
 def _load() -> list[DynamicalDataset[Any, Any]]:
+    from datasets.dwd.icon_eu.forecast import dwd_icon_eu_forecast
     from datasets.example.dynamical_dataset import EXAMPLE_DATASET
     from datasets.noaa.gfs.forecast import noaa_gfs_forecast
 
-    return [noaa_gfs_forecast(), EXAMPLE_DATASET]
+    return [noaa_gfs_forecast(), dwd_icon_eu_forecast(), EXAMPLE_DATASET]
 
 
 DATASETS: list[DynamicalDataset[Any, Any]] = _load()

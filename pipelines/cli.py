@@ -55,7 +55,10 @@ def run(typer_app: typer.Typer, args: Sequence[str] | None = None) -> int:
     except NoArgsIsHelpError:
         return 0
     except ClickException as e:
-        return _fail(e.format_message().strip().splitlines()[0])
+        message = e.format_message().strip().splitlines()[0]
+        if message.startswith("No such command"):
+            message = f"unknown dataset id or command {message.removeprefix('No such command ').rstrip('.')} (see `main --help`)"
+        return _fail(message)
     except Abort:
         return _fail("aborted")
     except UserInputError as e:

@@ -1,6 +1,7 @@
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -9,6 +10,7 @@ from datasets.common.dynamical_dataset import DynamicalDataset
 from pipelines.argo.cli import add_dataset_argo_commands
 from pipelines.cli_support import StoreOption
 from pipelines.step_cli import add_step_commands
+from pipelines.validate_cli import add_validate_commands
 
 
 def build_dataset_app(dataset: DynamicalDataset[Any, Any]) -> typer.Typer:
@@ -26,12 +28,13 @@ def build_dataset_app(dataset: DynamicalDataset[Any, Any]) -> typer.Typer:
         print_info(dataset, store)
 
     add_step_commands(app, dataset)
+    add_validate_commands(app, dataset)
     add_dataset_argo_commands(app, dataset)
     return app
 
 
 def print_info(dataset: DynamicalDataset[Any, Any], store: str | None) -> None:
-    console = Console()
+    console = Console(width=max(120, Console().width))
     config = dataset.template_config
     attrs = config.dataset_attributes
     template = config.build_template()
@@ -40,11 +43,11 @@ def print_info(dataset: DynamicalDataset[Any, Any], store: str | None) -> None:
     dims = ", ".join(f"{d}={template.sizes[d]}" for d in config.dims if d != config.append_dim)
     console.print(
         f"dims: {', '.join(config.dims)}  ({config.append_dim} from {config.append_dim_start.isoformat()} "
-        f"every {config.append_dim_frequency}; {dims})"
+        f"every {format_duration(config.append_dim_frequency)}; {dims})"
     )
     console.print(f"store: {dataset.primary_store(store).url}")
     console.print(f"source: {dataset.source_url()}")
-    table = Table("variable", "units", "step", "chunks", "chunk MB", "shards", "shard MB")
+    table = Table("variable", "units", "step", "chunks", "chunk MB raw", "shards", "shard MB raw")
     for var in config.data_vars:
         encoding = var.encoding
         table.add_row(
@@ -58,4 +61,9 @@ def print_info(dataset: DynamicalDataset[Any, Any], store: str | None) -> None:
         )
     console.print(table)
     per_step = sum(np.prod([template.sizes[d] for d in config.dims[1:]]) * 4 for _ in config.data_vars)
-    console.print(f"uncompressed size per {config.append_dim} step: {per_step / 1e9:.2f} GB")
+    console.print(f"uncompressed size per {config.append_dim} step: {per_step / 1e6:,.1f} MB")
+
+
+def format_duration(duration: pd.Timedelta) -> str:
+    hours = duration.total_seconds() / 3600
+    return f"{hours:g} h" if hours < 48 else f"{hours / 24:g} days"

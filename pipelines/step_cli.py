@@ -1,4 +1,5 @@
 import json
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,6 +39,13 @@ VariablesOption = Annotated[
 ]
 RunIdOption = Annotated[str | None, typer.Option("--run-id", help="Reuse to resume an interrupted run.")]
 WorkersOption = Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")]
+ReplicaOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--replica",
+        help="Replica store URL (repeatable; .zarr = plain Zarr v3, else Icechunk); env REFORMAT_REPLICA_URLS.",
+    ),
+]
 OutputOption = Annotated[Path, typer.Option("--output", help="Where to write the step's JSON result.")]
 
 
@@ -62,7 +70,7 @@ def filters_from(
 
 
 def default_run_id(operation: str) -> str:
-    return f"{operation}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    return f"{operation}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
 
 
 def _write_json(path: Path, value: BaseModel | dict[str, Any]) -> None:
@@ -93,11 +101,12 @@ def add_step_commands(app: typer.Typer, dataset: DynamicalDataset[Any, Any]) -> 
         overwrite_metadata: Annotated[bool, typer.Option(help="Allow changing published attributes.")] = False,
         store: StoreOption = None,
         source_url: SourceUrlOption = None,
+        replica: ReplicaOption = None,
     ) -> None:
         """Backfill up to APPEND_DIM_END (exclusive) with plan → write xN → join on this machine."""
         check_end(append_dim_end)
         filters = filters_from(dataset, filter_start, filter_end, filter_contains, filter_variable_names)
-        context = StepContext.create(dataset, store, source_url)
+        context = StepContext.create(dataset, store, source_url, replica)
         summary = run_local(
             context,
             operation="backfill",
@@ -116,9 +125,10 @@ def add_step_commands(app: typer.Typer, dataset: DynamicalDataset[Any, Any]) -> 
         run_id: RunIdOption = None,
         store: StoreOption = None,
         source_url: SourceUrlOption = None,
+        replica: ReplicaOption = None,
     ) -> None:
         """Append what is new in the source and reprocess the latest published position."""
-        context = StepContext.create(dataset, store, source_url)
+        context = StepContext.create(dataset, store, source_url, replica)
         summary = run_local(context, operation="update", run_id=run_id or default_run_id("update"), workers=workers)
         typer.echo(f"{summary.message}; store: {context.store.url}")
 
@@ -162,6 +172,7 @@ def add_step_commands(app: typer.Typer, dataset: DynamicalDataset[Any, Any]) -> 
         ] = None,
         store: StoreOption = None,
         source_url: SourceUrlOption = None,
+        replica: ReplicaOption = None,
     ) -> None:
         """Compute the jobs and prepare the run's temp branch; write the fan-out list.
 
@@ -173,7 +184,7 @@ def add_step_commands(app: typer.Typer, dataset: DynamicalDataset[Any, Any]) -> 
         if append_dim_end is not None:
             check_end(append_dim_end)
         record = plan(
-            StepContext.create(dataset, store, source_url),
+            StepContext.create(dataset, store, source_url, replica),
             operation=checked,
             run_id=run_id,
             append_dim_end=append_dim_end,

@@ -21,12 +21,22 @@ class StepContext:
     dataset: DynamicalDataset[Any, Any]
     store: StoreConfig
     source_url: str
+    replicas: tuple[StoreConfig, ...] = ()
 
     @classmethod
     def create(
-        cls, dataset: DynamicalDataset[Any, Any], store_url: str | None = None, source_url: str | None = None
+        cls,
+        dataset: DynamicalDataset[Any, Any],
+        store_url: str | None = None,
+        source_url: str | None = None,
+        replica_urls: list[str] | None = None,
     ) -> "StepContext":
-        return cls(dataset=dataset, store=dataset.primary_store(store_url), source_url=dataset.source_url(source_url))
+        return cls(
+            dataset=dataset,
+            store=dataset.primary_store(store_url),
+            source_url=dataset.source_url(source_url),
+            replicas=tuple(dataset.replica_stores(replica_urls)),
+        )
 
     @property
     def append_dim(self) -> str:

@@ -1,16 +1,19 @@
 import pickle
 from typing import Any
 
+import icechunk
 import numpy as np
 import xarray as xr
 
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.results import VariableResult, merge_results
+from datasets.common.storage import open_repository
 from steps.context import StepContext, planned_jobs, planned_template
-from steps.errors import ConcurrentPublishError, RunStateError, SourceUnavailableError
+from steps.errors import RunStateError, SourceUnavailableError
 from steps.metadata import check_no_shrink, open_published, write_metadata
 from steps.plan import PLAN
 from steps.run_state import PlanRecord, RunState
+from steps.targets import PRIMARY, publish_icechunk, replica_store
 from steps.write import JobResult, job_fork_name, job_result_name
 
 JOIN = "join.json"
@@ -52,8 +55,9 @@ def join(context: StepContext, *, run_id: str) -> JoinSummary:
         outcome = _merge_and_publish(context, state, record, results)
         state.write_model(PUBLISHED, outcome)
 
-    if record.temp_branch in repo.list_branches():
-        repo.delete_branch(record.temp_branch)
+    for target_repo in [repo, *(open_repository(r.config, create=False) for r in record.replicas if r.plan_snapshot)]:
+        if record.temp_branch in target_repo.list_branches():
+            target_repo.delete_branch(record.temp_branch)
     state.delete([name for name in state.names("jobs/") if name.endswith(".fork")])
 
     final = open_published(repo.readonly_session("main").store)
@@ -83,43 +87,56 @@ def _job_results(state: RunState, record: PlanRecord) -> list[dict[str, Variable
 def _merge_and_publish(
     context: StepContext, state: RunState, record: PlanRecord, results: dict[str, VariableResult]
 ) -> PublishRecord:
+    """Decide what to publish, then publish it: replicas first, the primary last."""
     repo = context.repository()
     published = open_published(repo.readonly_session(snapshot_id=record.base_snapshot).store)
-    tip = repo.lookup_branch(record.temp_branch)
-    if tip == record.plan_snapshot:
-        if record.operation == "update" and not any(r.succeeded for r in results.values()):
-            failed = sum(len(r.not_found) + len(r.read_failed) for r in results.values())
-            raise SourceUnavailableError(
-                f"no source file could be read ({failed} failed): the source may be down; nothing was published"
-            )
-        final = final_template(context, record, results, published)
-        check_no_shrink(published, final, context.append_dim)
-        if (
-            record.operation == "update"
-            and published is not None
-            and _same_extent_and_coords(published, final, context.append_dim)
-        ):
-            return PublishRecord(snapshot=None, message="nothing new in the source: nothing published")
-        session = repo.writable_session(record.temp_branch)
-        session.merge(*(pickle.loads(state.read_bytes(job_fork_name(key))) for key in record.job_keys))
-        write_metadata(final, session.store)
-        joined = session.commit(
-            f"{record.operation} {record.run_id}", metadata={"run_id": record.run_id, "stage": "joined"}
+    if record.operation == "update" and not any(r.succeeded for r in results.values()):
+        failed = sum(len(r.not_found) + len(r.read_failed) for r in results.values())
+        raise SourceUnavailableError(
+            f"no source file could be read ({failed} failed): the source may be down; nothing was published"
         )
-    else:
-        joined = tip
-        info = next(iter(repo.ancestry(snapshot_id=joined)))
-        assert info.metadata.get("stage") == "joined", f"temp branch of {record.run_id!r} moved unexpectedly"
+    final = final_template(context, record, results, published)
+    check_no_shrink(published, final, context.append_dim)
+    if (
+        record.operation == "update"
+        and published is not None
+        and _same_extent_and_coords(published, final, context.append_dim)
+    ):
+        return PublishRecord(snapshot=None, message="nothing new in the source: nothing published")
 
-    current = repo.lookup_branch("main")
-    if current == record.base_snapshot:
-        repo.reset_branch("main", joined, from_snapshot_id=record.base_snapshot)
-    elif current != joined:
-        raise ConcurrentPublishError(
-            f"main moved since run {record.run_id!r} was planned (another run published first); "
-            "nothing was published: plan and run this operation again"
-        )
-    return PublishRecord(snapshot=joined, message=f"published {record.operation} {record.run_id}")
+    message = f"{record.operation} {record.run_id}"
+    for replica in record.replicas:
+        done = f"published-{replica.name}.json"
+        if state.exists(done):
+            continue
+        if replica.base_snapshot is None or replica.plan_snapshot is None:
+            write_metadata(final, replica_store(replica))
+            snapshot = None
+        else:
+            snapshot = publish_icechunk(
+                open_repository(replica.config, create=False),
+                branch=record.temp_branch,
+                base_snapshot=replica.base_snapshot,
+                plan_snapshot=replica.plan_snapshot,
+                forks=lambda name=replica.name: _forks(state, record, name),
+                final=final,
+                message=message,
+            )
+        state.write_model(done, PublishRecord(snapshot=snapshot, message=f"published {replica.config.url}"))
+    joined = publish_icechunk(
+        repo,
+        branch=record.temp_branch,
+        base_snapshot=record.base_snapshot,
+        plan_snapshot=record.plan_snapshot,
+        forks=lambda: _forks(state, record, PRIMARY),
+        final=final,
+        message=message,
+    )
+    return PublishRecord(snapshot=joined, message=f"published {message}")
+
+
+def _forks(state: RunState, record: PlanRecord, target: str) -> list[icechunk.ForkSession]:
+    return [pickle.loads(state.read_bytes(job_fork_name(key, target))) for key in record.job_keys]
 
 
 def final_template(

@@ -4,18 +4,24 @@ from typing import Any
 import numpy as np
 import xarray as xr
 from zarr.abc.store import Store
+from zarr.core.buffer import Buffer
 from zarr.storage import MemoryStore
 
 from datasets.common.errors import UserInputError
 
 
-def write_metadata(template_ds: xr.Dataset, store: Store) -> None:
-    """Write every zarr.json and every coordinate array of the template; never touch data-variable chunks."""
+def render_metadata(template_ds: xr.Dataset) -> dict[str, Buffer]:
+    """Every zarr.json and coordinate chunk of the template, as the store keys and bytes to write."""
     rendered = MemoryStore()
     template_ds.to_zarr(rendered, mode="w", compute=False, zarr_format=3, consolidated=False)
+    return dict(rendered._store_dict)
+
+
+def write_metadata(template_ds: xr.Dataset, store: Store) -> None:
+    """Write the template's metadata and coordinates; never touch data-variable chunks."""
 
     async def copy() -> None:
-        for key, value in rendered._store_dict.items():
+        for key, value in render_metadata(template_ds).items():
             await store.set(key, value)
 
     asyncio.run(copy())

@@ -4,10 +4,11 @@ import pandas as pd
 import xarray as xr
 
 from datasets.common.errors import UserInputError
-from datasets.common.timestamps import timestamp
+from datasets.common.timestamps import timestamp, utc_now
 from steps.context import StepContext, end_of, jobs_for, temp_branch_name
-from steps.metadata import attributes_differ, check_no_structural_drift, open_published, write_metadata
+from steps.metadata import attributes_differ, check_no_structural_drift, open_published
 from steps.run_state import Filters, Operation, PlanRecord
+from steps.targets import ReplicaPlan, prepare_icechunk
 
 PLAN = "plan.json"
 
@@ -57,7 +58,7 @@ def plan(
                 config.get_template,
                 append_dim,
                 config.data_vars,
-                now or pd.Timestamp.now(),
+                now or utc_now(),
                 source_url=context.source_url,
             )
             check_no_structural_drift(published, template, append_dim)
@@ -68,12 +69,18 @@ def plan(
         raise UserInputError("no jobs: the filters select nothing")
 
     branch = temp_branch_name(run_id)
-    if branch in repo.list_branches():
-        repo.delete_branch(branch)  # left by a plan that crashed before recording itself
-    repo.create_branch(branch, base_snapshot)
-    session = repo.writable_session(branch)
-    write_metadata(template, session.store)
-    plan_snapshot = session.commit(f"plan {operation} {run_id}", metadata={"run_id": run_id, "stage": "plan"})
+    message = f"plan {operation} {run_id}"
+    _, plan_snapshot = prepare_icechunk(context.store, branch, template, message, base_snapshot)
+    replicas = []
+    for index, replica in enumerate(context.replicas):
+        name = f"replica-{index}"
+        if replica.format == "icechunk":
+            replica_base, replica_plan = prepare_icechunk(replica, branch, template, message)
+            replicas.append(
+                ReplicaPlan(name=name, config=replica, base_snapshot=replica_base, plan_snapshot=replica_plan)
+            )
+        else:
+            replicas.append(ReplicaPlan(name=name, config=replica))
 
     record = PlanRecord(
         run_id=run_id,
@@ -88,6 +95,7 @@ def plan(
         base_snapshot=base_snapshot,
         plan_snapshot=plan_snapshot,
         published_extent=0 if published is None else published.sizes[append_dim],
+        replicas=tuple(replicas),
     )
     state.write_model(PLAN, record)
     return record

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.errors import UserInputError
 from datasets.common.storage import StoreConfig
+from steps.targets import ReplicaPlan
 
 type Operation = Literal["backfill", "update"]
 
@@ -33,6 +34,7 @@ class PlanRecord(FrozenBaseModel):
     base_snapshot: str
     plan_snapshot: str
     published_extent: int
+    replicas: tuple[ReplicaPlan, ...] = ()
 
     @property
     def worker_indices(self) -> list[int]:

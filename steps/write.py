@@ -5,10 +5,13 @@ from typing import Any
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.region_job import ProgressCallback
 from datasets.common.results import VariableResult, merge_results
-from steps.context import StepContext, planned_jobs
+from datasets.common.storage import open_repository
+from steps.context import StepContext, planned_jobs, planned_template
 from steps.errors import RunStateError
+from steps.metadata import render_metadata
 from steps.plan import PLAN
 from steps.run_state import PlanRecord
+from steps.targets import PRIMARY, MetadataOverlayStore, replica_store
 
 JOBS_PREFIX = "jobs/"
 
@@ -31,8 +34,8 @@ def job_result_name(key: str) -> str:
     return f"{JOBS_PREFIX}{key}.json"
 
 
-def job_fork_name(key: str) -> str:
-    return f"{JOBS_PREFIX}{key}.fork"
+def job_fork_name(key: str, target: str = PRIMARY) -> str:
+    return f"{JOBS_PREFIX}{key}.{target}.fork"
 
 
 def _no_progress(kind: str, amount: float) -> None:
@@ -56,10 +59,20 @@ def write(
     if not state.exists(PLAN):
         raise RunStateError(f"run {run_id!r} has no plan at {context.store.url}: run `step plan` first")
     record = state.read_model(PLAN, PlanRecord)
-    repo = context.repository()
-    session = repo.writable_session(record.temp_branch)
-    if session.snapshot_id != record.plan_snapshot:
-        raise RunStateError(f"run {run_id!r} was already joined: its temp branch moved past the plan")
+    sessions = {PRIMARY: context.repository().writable_session(record.temp_branch)}
+    plain_replicas = []
+    for replica in record.replicas:
+        if replica.plan_snapshot is None:
+            plain_replicas.append(replica_store(replica))
+        else:
+            sessions[replica.name] = open_repository(replica.config, create=False).writable_session(record.temp_branch)
+    planned = {PRIMARY: record.plan_snapshot} | {r.name: r.plan_snapshot for r in record.replicas}
+    for name, session in sessions.items():
+        if session.snapshot_id != planned[name]:
+            raise RunStateError(f"run {run_id!r} was already joined: the {name} temp branch moved past the plan")
+    if plain_replicas:
+        metadata = render_metadata(planned_template(context, record))
+        plain_replicas = [MetadataOverlayStore(store, metadata) for store in plain_replicas]
 
     processed = skipped = 0
     results: list[dict[str, VariableResult]] = []
@@ -69,9 +82,10 @@ def write(
             skipped += 1
             progress("regions", 1)
             continue
-        fork = session.fork()
-        variables = job.process([fork.store], progress)
-        state.write_bytes(job_fork_name(job.key), pickle.dumps(fork))
+        forks = {name: session.fork() for name, session in sessions.items()}
+        variables = job.process([*(fork.store for fork in forks.values()), *plain_replicas], progress)
+        for name, fork in forks.items():
+            state.write_bytes(job_fork_name(job.key, name), pickle.dumps(fork))
         state.write_model(job_result_name(job.key), JobResult(key=job.key, variables=variables))
         results.append(variables)
         processed += 1

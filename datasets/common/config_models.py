@@ -97,6 +97,10 @@ class DataVarAttrs(FrozenBaseModel):
 class BaseInternalAttrs(FrozenBaseModel):
     keep_mantissa_bits: int | Literal["no-rounding"]
 
+    @property
+    def has_hour_0_values(self) -> bool:
+        return True
+
 
 class DataVar[InternalAttrs: BaseInternalAttrs](FrozenBaseModel):
     name: str

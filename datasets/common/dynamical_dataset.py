@@ -14,6 +14,7 @@ from datasets.common.storage import (
     parse_store_config,
 )
 from datasets.common.template_config import TemplateConfig
+from datasets.common.validation import Validator, default_validators
 
 SOURCE_URL_ENV = "REFORMAT_SOURCE_URL"
 
@@ -41,6 +42,7 @@ class DynamicalDataset[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
     source_base_url: str
     primary_store_url: str | None = None
     replica_store_urls: tuple[str, ...] = ()
+    validation: tuple[Validator, ...] = default_validators()
 
     @model_validator(mode="after")
     def _check_parts(self) -> "DynamicalDataset[DV, SFC]":
@@ -66,6 +68,9 @@ class DynamicalDataset[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         from_env = [u for u in os.environ.get(REPLICA_URLS_ENV, "").split(",") if u]
         chosen = urls if urls is not None else (from_env or self.replica_store_urls)
         return [parse_store_config(u) for u in chosen]
+
+    def validators(self) -> Sequence[Validator]:
+        return self.validation
 
     def source_url(self, url: str | None = None) -> str:
         return (url or os.environ.get(SOURCE_URL_ENV) or self.source_base_url).rstrip("/")

@@ -78,11 +78,25 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
     def update_template_with_results(
         cls, template_ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
     ) -> xr.Dataset:
-        """Trim the template's append dim to the last position any variable really wrote."""
+        """Trim the append dim to the last position any variable really wrote and, for forecasts, record
+        per init the longest lead time any variable wrote in `ingested_forecast_length`."""
         last = max((r.last_append_dim_value for r in results.values() if r.last_append_dim_value), default=None)
         if last is None:
             return template_ds.isel({append_dim: slice(0, 0)})
-        return template_ds.sel({append_dim: slice(None, last)})
+        ds = template_ds.sel({append_dim: slice(None, last)})
+        if "ingested_forecast_length" not in ds.coords:
+            return ds
+        longest: dict[pd.Timestamp, int] = {}
+        for result in results.values():
+            for position, maxima in result.coverage.items():
+                if "lead_time" in maxima:
+                    key = timestamp(position)
+                    longest[key] = max(longest.get(key, 0), int(maxima["lead_time"]))
+        ingested = ds["ingested_forecast_length"].values.copy()
+        for i, position in enumerate(pd.DatetimeIndex(ds[append_dim].values)):
+            if position in longest:
+                ingested[i] = np.timedelta64(longest[timestamp(position)], "s")
+        return ds.assign_coords(ingested_forecast_length=ds["ingested_forecast_length"].copy(data=ingested))
 
     @classmethod
     def operational_update_jobs(

@@ -9,16 +9,12 @@ only the hooks that differ; here almost everything comes from the NOAA base clas
 
 from collections.abc import Mapping
 
-import numpy as np
 import xarray as xr
 
-from datasets.common.forecast_length import with_ingested_forecast_length
-from datasets.common.results import VariableResult
 from datasets.common.sources.grib import GridSpec
+from datasets.common.transforms.units import kelvin_to_celsius_inplace
 from datasets.example.template_config import ExampleDataVar
 from datasets.noaa.noaa_region_job import NoaaRegionJob, NoaaSourceFileCoord
-
-KELVIN_AT_ZERO_CELSIUS = np.float32(273.15)
 
 
 class ExampleSourceFileCoord(NoaaSourceFileCoord):
@@ -71,14 +67,9 @@ class ExampleRegionJob(NoaaRegionJob[ExampleSourceFileCoord]):
         so call it last.
         """
         if data_var.internal_attrs.kelvin_to_celsius:
-            data_array.values -= KELVIN_AT_ZERO_CELSIUS
+            kelvin_to_celsius_inplace(data_array.values)
         return super().apply_data_transformations(data_array, data_var)
 
-    @classmethod
-    def update_template_with_results(
-        cls, template_ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
-    ) -> xr.Dataset:
-        """After all region jobs ran: trim the append dim to what was written (base class) and record, per
-        init, the longest lead time actually written in `ingested_forecast_length`."""
-        ds = super().update_template_with_results(template_ds, results, append_dim)
-        return with_ingested_forecast_length(ds, results, append_dim)
+    # Not overridden here: `update_template_with_results`. After every job of an update ran, the base class
+    # trims the append dim to the last init any variable wrote and fills `ingested_forecast_length` with
+    # the longest lead written per init. Override it only for datasets that record other results.

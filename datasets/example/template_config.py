@@ -5,29 +5,28 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyproj
 import xarray as xr
 
 from datasets.common.config_models import (
-    APPEND_DIM_COORDINATE_CHUNK_SIZE,
     BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,
-    BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,
     Coordinate,
-    CoordinateAttrs,
     DatasetAttributes,
     DataVar,
     DataVarAttrs,
     Encoding,
 )
+from datasets.common.forecast_coordinates import (
+    NCEP_EARTH_RADIUS_M,
+    derive_forecast_coordinates,
+    forecast_time_coordinates,
+    latitude_longitude_coordinates,
+    spatial_ref_coordinate,
+    sphere_latitude_longitude_crs,
+)
 from datasets.common.template_config import CoordinateValues, TemplateConfig
 from datasets.common.timestamps import timedelta, timestamp
 from datasets.noaa.noaa_region_job import NoaaInternalAttrs
 
-# NCEP grids are on a sphere of this radius (not WGS84).
-EARTH_RADIUS_M = 6_371_229.0
-TIME_UNITS = "seconds since 1970-01-01"
-# int64 stand-in for NaT: the fill value of `ingested_forecast_length` before an init is ingested.
-NAT_INT64 = int(np.iinfo(np.int64).min)
 LEAD_TIMES = pd.timedelta_range("0h", "12h", freq="3h", name="lead_time")
 FORECAST_LENGTH = LEAD_TIMES[-1]
 
@@ -121,26 +120,6 @@ EXAMPLE_DATA_VARS: tuple[ExampleDataVar, ...] = (
 )
 
 
-def _time_encoding(chunks: tuple[int, ...], units: str, fill_value: int = 0) -> Encoding:
-    return Encoding(
-        dtype="int64",
-        chunks=chunks,
-        fill_value=fill_value,
-        compressors=(BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,),
-        units=units,
-        calendar="proleptic_gregorian" if units == TIME_UNITS else None,
-    )
-
-
-def _float64_encoding(size: int) -> Encoding:
-    return Encoding(dtype="float64", chunks=(size,), fill_value=np.nan, compressors=(BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,))
-
-
-def spatial_ref_attrs() -> dict[str, Any]:
-    crs = pyproj.CRS.from_proj4(f"+proj=longlat +a={EARTH_RADIUS_M} +b={EARTH_RADIUS_M} +no_defs +type=crs")
-    return crs.to_cf()
-
-
 class ExampleTemplateConfig(TemplateConfig[ExampleDataVar]):
     # The append dim comes first and grows over time; every other dim is fixed.
     dims: tuple[str, ...] = ("init_time", "lead_time", "latitude", "longitude")
@@ -175,74 +154,21 @@ class ExampleTemplateConfig(TemplateConfig[ExampleDataVar]):
         }
 
     def derive_coordinates(self, ds: xr.Dataset) -> dict[str, CoordinateValues]:
-        """Non-dimension coordinates computed from the dimension coordinates."""
-        init_times = ds["init_time"]
-        return {
-            "valid_time": init_times + ds["lead_time"],
-            "expected_forecast_length": (
-                ("init_time",),
-                np.full(init_times.size, FORECAST_LENGTH.to_timedelta64(), dtype="timedelta64[ns]"),
-            ),
-            # Filled in by the region job's `update_template_with_results` with the longest lead written.
-            "ingested_forecast_length": (
-                ("init_time",),
-                np.full(init_times.size, np.timedelta64("NaT", "ns"), dtype="timedelta64[ns]"),
-            ),
-            "spatial_ref": ((), np.int64(0)),
-        }
+        """Non-dimension coordinates computed from the dimension coordinates: valid_time, the expected
+        forecast length, the ingested forecast length (NaT here; the region job's
+        `update_template_with_results` fills in the longest lead written) and spatial_ref."""
+        return derive_forecast_coordinates(ds, FORECAST_LENGTH)
 
     @property
     def coords(self) -> Sequence[Coordinate]:
-        """Encoding and attributes of every coordinate (dimension and derived)."""
-        append_chunk = (APPEND_DIM_COORDINATE_CHUNK_SIZE,)
-        n_leads = len(LEAD_TIMES)
+        """Encoding and attributes of every coordinate (dimension and derived). Forecast datasets share
+        these; `datasets/common/forecast_coordinates.py` builds them."""
         return (
-            Coordinate(
-                name="init_time",
-                encoding=_time_encoding(append_chunk, TIME_UNITS),
-                attrs=CoordinateAttrs(long_name="Forecast initialization time", axis="T"),
-            ),
-            Coordinate(
-                name="lead_time",
-                encoding=_time_encoding((n_leads,), "seconds"),
-                attrs=CoordinateAttrs(long_name="Forecast lead time"),
-            ),
-            Coordinate(
-                name="latitude",
-                encoding=_float64_encoding(73),
-                attrs=CoordinateAttrs(units="degrees_north", long_name="Latitude", standard_name="latitude", axis="Y"),
-            ),
-            Coordinate(
-                name="longitude",
-                encoding=_float64_encoding(144),
-                attrs=CoordinateAttrs(units="degrees_east", long_name="Longitude", standard_name="longitude", axis="X"),
-            ),
-            Coordinate(
-                name="valid_time",
-                encoding=_time_encoding((APPEND_DIM_COORDINATE_CHUNK_SIZE, n_leads), TIME_UNITS),
-                attrs=CoordinateAttrs(long_name="Valid time", standard_name="time"),
-            ),
-            Coordinate(
-                name="expected_forecast_length",
-                encoding=_time_encoding(append_chunk, "seconds"),
-                attrs=CoordinateAttrs(long_name="Expected forecast length"),
-            ),
-            Coordinate(
-                name="ingested_forecast_length",
-                encoding=_time_encoding(append_chunk, "seconds", fill_value=NAT_INT64),
-                attrs=CoordinateAttrs(
-                    long_name="Ingested forecast length",
-                    comment="The longest lead time written for this initialization time; missing before ingestion.",
-                ),
-            ),
-            Coordinate(
-                name="spatial_ref",
-                encoding=Encoding(dtype="int64", chunks=(1,), fill_value=0),
-                attrs=CoordinateAttrs(
-                    crs_wkt=spatial_ref_attrs()["crs_wkt"],
-                    comment="Spherical earth with radius 6371229 m, as used by NCEP.",
-                    extra={k: v for k, v in spatial_ref_attrs().items() if k != "crs_wkt"},
-                ),
+            *forecast_time_coordinates(len(LEAD_TIMES)),
+            *latitude_longitude_coordinates(73, 144),
+            spatial_ref_coordinate(
+                sphere_latitude_longitude_crs(NCEP_EARTH_RADIUS_M),
+                f"Spherical earth with radius {NCEP_EARTH_RADIUS_M:.0f} m, as used by NCEP.",
             ),
         )
 

@@ -38,7 +38,7 @@ def test_update_template(synthetic: DynamicalDataset) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["nope-dataset", "info"], "No such command 'nope-dataset'"),
+        (["nope-dataset", "info"], "unknown dataset id or command 'nope-dataset'"),
         (["synthetic-forecast", "backfill-local", "2024-13-01"], "invalid date '2024-13-01'"),
         (["synthetic-forecast", "backfill-local", "yesterday"], "invalid date 'yesterday'"),
         (["synthetic-forecast", "backfill-local", "2023-01-01"], "must be after the dataset start"),

@@ -89,6 +89,53 @@ class ArchiveGrid(FrozenBaseModel):
             last_longitude=360.0 - self.resolution,
         )
 
+    @property
+    def j_scans_positively(self) -> bool:
+        return False
+
+
+class RegionalGrid(FrozenBaseModel):
+    """A regular lat/lon grid over a region, written south to north (as DWD does). Longitudes run west to east
+    and may start west of 0; GRIB encodes them on the 0-360 circle."""
+
+    resolution: float
+    south: float
+    north: float
+    west: float
+    east: float
+
+    @property
+    def ni(self) -> int:
+        return round((self.east - self.west) / self.resolution) + 1
+
+    @property
+    def nj(self) -> int:
+        return round((self.north - self.south) / self.resolution) + 1
+
+    @property
+    def latitudes(self) -> np.ndarray:
+        """North to south, the order decoded values come in."""
+        return self.north - np.arange(self.nj) * self.resolution
+
+    @property
+    def longitudes(self) -> np.ndarray:
+        return self.west + np.arange(self.ni) * self.resolution
+
+    def grid_spec(self) -> GridSpec:
+        return GridSpec(
+            grid_type="regular_ll",
+            ni=self.ni,
+            nj=self.nj,
+            first_latitude=self.south,
+            first_longitude=self.west % 360,
+            last_latitude=self.north,
+            last_longitude=self.east % 360,
+        )
+
+    @property
+    def j_scans_positively(self) -> bool:
+        return True
+
 
 def _quantize(values: np.ndarray, fraction_bits: int) -> np.ndarray:
     scale = 2.0**fraction_bits
@@ -169,18 +216,20 @@ def encode_message(
     variable: GribVariable,
     init: pd.Timestamp,
     lead: pd.Timedelta,
-    grid: ArchiveGrid,
+    grid: ArchiveGrid | RegionalGrid,
     values: np.ndarray,
     *,
     window_start: pd.Timedelta | None = None,
     member: int | None = None,
     ensemble_size: int = 31,
+    centre: int = NCEP_CENTRE,
+    packing: str = "grid_complex_spatial_differencing",
 ) -> bytes:
-    """One GRIB2 message: NCEP centre, regular_ll grid, complex packing with spatial differencing."""
+    """One GRIB2 message on a regular_ll grid; `values` (nj, ni) run north to south, whatever the scanning."""
     handle = eccodes.codes_grib_new_from_samples("GRIB2")
     try:
         for key, value in (
-            ("centre", NCEP_CENTRE),
+            ("centre", centre),
             ("subCentre", 0),
             ("tablesVersion", 2),
             ("localTablesVersion", 1),
@@ -193,7 +242,7 @@ def encode_message(
             ("Ni", grid.ni),
             ("Nj", grid.nj),
             ("iScansNegatively", 0),
-            ("jScansPositively", 0),
+            ("jScansPositively", int(grid.j_scans_positively)),
         ):
             eccodes.codes_set_long(handle, key, value)
         spec = grid.grid_spec()
@@ -227,11 +276,12 @@ def encode_message(
             assert variable.window_kind is not None, f"{variable.element} is not a windowed variable"
             eccodes.codes_set_long(handle, "typeOfStatisticalProcessing", STATISTIC_CODES[variable.window_kind])
             eccodes.codes_set_string(handle, "stepRange", f"{int(window_start / timedelta('1h'))}-{hours}")
-        eccodes.codes_set_string(handle, "packingType", "grid_complex_spatial_differencing")
+        eccodes.codes_set_string(handle, "packingType", packing)
         span = int(np.rint(np.ptp(values) * 2.0**variable.fraction_bits))
         eccodes.codes_set_long(handle, "bitsPerValue", max(1, span.bit_length()))
         eccodes.codes_set_long(handle, "decimalScaleFactor", 0)
-        eccodes.codes_set_values(handle, np.ascontiguousarray(values, dtype=np.float64).ravel())
+        rows = values[::-1] if grid.j_scans_positively else values
+        eccodes.codes_set_values(handle, np.ascontiguousarray(rows, dtype=np.float64).ravel())
         return eccodes.codes_get_message(handle)
     finally:
         eccodes.codes_release(handle)

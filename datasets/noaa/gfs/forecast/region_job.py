@@ -7,9 +7,8 @@ import pandas as pd
 import xarray as xr
 
 from datasets.common.errors import SourceNotFoundError
-from datasets.common.results import VariableResult
 from datasets.common.sources.grib import GridSpec
-from datasets.common.timestamps import timedelta, timestamp
+from datasets.common.timestamps import timedelta, utc_now
 from datasets.common.transforms.deaccumulation import deaccumulate_to_rates_inplace
 from datasets.common.transforms.rounding import round_for_storage
 from datasets.common.transforms.units import kelvin_to_celsius_inplace
@@ -20,10 +19,6 @@ NOMADS_BASE_URL = "https://nomads.ncep.noaa.gov/pub/data/nccf/com/gfs/prod"
 # Files this recent may not have reached the S3 bucket yet; NOMADS has them.
 NOMADS_FALLBACK_AGE = timedelta("12h")
 DEACCUMULATION_INVALID = "deaccumulation_invalid_values"
-
-
-def utc_now() -> pd.Timestamp:
-    return timestamp(pd.Timestamp.now(tz="UTC").tz_localize(None))
 
 
 class GfsSourceFileCoord(NoaaSourceFileCoord):
@@ -79,22 +74,3 @@ class NoaaGfsForecastRegionJob(NoaaRegionJob[GfsSourceFileCoord]):
             )
         round_for_storage(values, attrs)
         return counters
-
-    @classmethod
-    def update_template_with_results(
-        cls, template_ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
-    ) -> xr.Dataset:
-        """Trim to the last init written and record, per init, the longest lead any variable wrote."""
-        ds = super().update_template_with_results(template_ds, results, append_dim)
-        longest: dict[pd.Timestamp, int] = {}
-        for result in results.values():
-            for init_time, maxima in result.coverage.items():
-                if "lead_time" in maxima:
-                    key = timestamp(init_time)
-                    longest[key] = max(longest.get(key, 0), int(maxima["lead_time"]))
-        ingested = ds["ingested_forecast_length"].values.copy()
-        for i, init_time in enumerate(pd.DatetimeIndex(ds[append_dim].values)):
-            if init_time in longest:
-                ingested[i] = np.timedelta64(longest[timestamp(init_time)], "s")
-        ds["ingested_forecast_length"] = ds["ingested_forecast_length"].copy(data=ingested)
-        return ds

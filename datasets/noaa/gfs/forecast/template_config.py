@@ -3,20 +3,24 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import pyproj
 import xarray as xr
 
 from datasets.common.config_models import (
-    APPEND_DIM_COORDINATE_CHUNK_SIZE,
     BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,
-    BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,
     Coordinate,
-    CoordinateAttrs,
     DatasetAttributes,
     DataVar,
     DataVarAttrs,
     Encoding,
     StepType,
+)
+from datasets.common.forecast_coordinates import (
+    NCEP_EARTH_RADIUS_M,
+    derive_forecast_coordinates,
+    forecast_time_coordinates,
+    latitude_longitude_coordinates,
+    spatial_ref_coordinate,
+    sphere_latitude_longitude_crs,
 )
 from datasets.common.sources.noaa_idx import WindowKind
 from datasets.common.template_config import CoordinateValues, TemplateConfig
@@ -25,10 +29,7 @@ from datasets.noaa.noaa_region_job import NoaaInternalAttrs
 
 type UnitConversion = Literal["kelvin_to_celsius"]
 
-EARTH_RADIUS_M = 6_371_229.0
 FORECAST_LENGTH = timedelta("384h")
-TIME_UNITS = "seconds since 1970-01-01"
-NAT_INT64 = int(np.iinfo(np.int64).min)
 
 
 class GfsInternalAttrs(NoaaInternalAttrs):
@@ -173,31 +174,6 @@ def gfs_lead_times() -> pd.TimedeltaIndex:
     return pd.TimedeltaIndex(pd.to_timedelta(hours, unit="h"), name="lead_time")
 
 
-def _time_encoding(chunks: tuple[int, ...], units: str, fill_value: int = 0) -> Encoding:
-    return Encoding(
-        dtype="int64",
-        chunks=chunks,
-        fill_value=fill_value,
-        compressors=(BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,),
-        units=units,
-        calendar="proleptic_gregorian" if units == TIME_UNITS else None,
-    )
-
-
-def _float64_encoding(size: int) -> Encoding:
-    return Encoding(dtype="float64", chunks=(size,), fill_value=np.nan, compressors=(BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,))
-
-
-def spatial_ref_attrs() -> CoordinateAttrs:
-    crs = pyproj.CRS.from_proj4(f"+proj=longlat +a={EARTH_RADIUS_M} +b={EARTH_RADIUS_M} +no_defs +type=crs")
-    cf = crs.to_cf()
-    return CoordinateAttrs(
-        crs_wkt=cf.pop("crs_wkt"),
-        comment=f"Spherical earth with radius {EARTH_RADIUS_M:.0f} m, as used by NCEP.",
-        extra=cf,
-    )
-
-
 class NoaaGfsForecastTemplateConfig(TemplateConfig[GfsDataVar]):
     dims: tuple[str, ...] = ("init_time", "lead_time", "latitude", "longitude")
     append_dim: str = "init_time"
@@ -235,68 +211,17 @@ class NoaaGfsForecastTemplateConfig(TemplateConfig[GfsDataVar]):
         }
 
     def derive_coordinates(self, ds: xr.Dataset) -> dict[str, CoordinateValues]:
-        init_times = ds["init_time"]
-        return {
-            "valid_time": init_times + ds["lead_time"],
-            "expected_forecast_length": (
-                ("init_time",),
-                np.full(init_times.size, FORECAST_LENGTH.to_timedelta64(), dtype="timedelta64[ns]"),
-            ),
-            "ingested_forecast_length": (
-                ("init_time",),
-                np.full(init_times.size, np.timedelta64("NaT", "ns"), dtype="timedelta64[ns]"),
-            ),
-            "spatial_ref": ((), np.int64(0)),
-        }
+        return derive_forecast_coordinates(ds, FORECAST_LENGTH)
 
     @property
     def coords(self) -> Sequence[Coordinate]:
         dim_coords = self.dimension_coordinates()
-        append_chunk = (APPEND_DIM_COORDINATE_CHUNK_SIZE,)
-        n_leads = len(dim_coords["lead_time"])
         return (
-            Coordinate(
-                name="init_time",
-                encoding=_time_encoding(append_chunk, TIME_UNITS),
-                attrs=CoordinateAttrs(long_name="Forecast initialization time", axis="T"),
-            ),
-            Coordinate(
-                name="lead_time",
-                encoding=_time_encoding((n_leads,), "seconds"),
-                attrs=CoordinateAttrs(long_name="Forecast lead time"),
-            ),
-            Coordinate(
-                name="latitude",
-                encoding=_float64_encoding(len(dim_coords["latitude"])),
-                attrs=CoordinateAttrs(units="degrees_north", long_name="Latitude", standard_name="latitude", axis="Y"),
-            ),
-            Coordinate(
-                name="longitude",
-                encoding=_float64_encoding(len(dim_coords["longitude"])),
-                attrs=CoordinateAttrs(units="degrees_east", long_name="Longitude", standard_name="longitude", axis="X"),
-            ),
-            Coordinate(
-                name="valid_time",
-                encoding=_time_encoding((APPEND_DIM_COORDINATE_CHUNK_SIZE, n_leads), TIME_UNITS),
-                attrs=CoordinateAttrs(long_name="Valid time", standard_name="time"),
-            ),
-            Coordinate(
-                name="expected_forecast_length",
-                encoding=_time_encoding(append_chunk, "seconds"),
-                attrs=CoordinateAttrs(long_name="Expected forecast length"),
-            ),
-            Coordinate(
-                name="ingested_forecast_length",
-                encoding=_time_encoding(append_chunk, "seconds", fill_value=NAT_INT64),
-                attrs=CoordinateAttrs(
-                    long_name="Ingested forecast length",
-                    comment="The longest lead time written for this initialization time; missing before ingestion.",
-                ),
-            ),
-            Coordinate(
-                name="spatial_ref",
-                encoding=Encoding(dtype="int64", chunks=(1,), fill_value=0),
-                attrs=spatial_ref_attrs(),
+            *forecast_time_coordinates(len(dim_coords["lead_time"])),
+            *latitude_longitude_coordinates(len(dim_coords["latitude"]), len(dim_coords["longitude"])),
+            spatial_ref_coordinate(
+                sphere_latitude_longitude_crs(NCEP_EARTH_RADIUS_M),
+                f"Spherical earth with radius {NCEP_EARTH_RADIUS_M:.0f} m, as used by NCEP.",
             ),
         )
 

@@ -1,0 +1,115 @@
+"""Coordinates every forecast dataset shares: init/lead/valid time, forecast lengths, lat/lon, CRS."""
+
+import numpy as np
+import pandas as pd
+import pyproj
+import xarray as xr
+
+from datasets.common.config_models import (
+    APPEND_DIM_COORDINATE_CHUNK_SIZE,
+    BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,
+    Coordinate,
+    CoordinateAttrs,
+    Encoding,
+)
+from datasets.common.template_config import CoordinateValues
+
+TIME_UNITS = "seconds since 1970-01-01"
+NAT_INT64 = int(np.iinfo(np.int64).min)
+NCEP_EARTH_RADIUS_M = 6_371_229.0
+
+
+def time_encoding(chunks: tuple[int, ...], units: str, fill_value: int = 0) -> Encoding:
+    return Encoding(
+        dtype="int64",
+        chunks=chunks,
+        fill_value=fill_value,
+        compressors=(BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,),
+        units=units,
+        calendar="proleptic_gregorian" if units == TIME_UNITS else None,
+    )
+
+
+def float64_encoding(size: int) -> Encoding:
+    return Encoding(dtype="float64", chunks=(size,), fill_value=np.nan, compressors=(BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,))
+
+
+def forecast_time_coordinates(n_leads: int) -> list[Coordinate]:
+    """init_time, lead_time, valid_time and the expected/ingested forecast lengths along init_time."""
+    append_chunk = (APPEND_DIM_COORDINATE_CHUNK_SIZE,)
+    return [
+        Coordinate(
+            name="init_time",
+            encoding=time_encoding(append_chunk, TIME_UNITS),
+            attrs=CoordinateAttrs(
+                long_name="Forecast initialization time", standard_name="forecast_reference_time", axis="T"
+            ),
+        ),
+        Coordinate(
+            name="lead_time",
+            encoding=time_encoding((n_leads,), "seconds"),
+            attrs=CoordinateAttrs(long_name="Forecast lead time", standard_name="forecast_period"),
+        ),
+        Coordinate(
+            name="valid_time",
+            encoding=time_encoding((APPEND_DIM_COORDINATE_CHUNK_SIZE, n_leads), TIME_UNITS),
+            attrs=CoordinateAttrs(long_name="Valid time", standard_name="time"),
+        ),
+        Coordinate(
+            name="expected_forecast_length",
+            encoding=time_encoding(append_chunk, "seconds"),
+            attrs=CoordinateAttrs(long_name="Expected forecast length"),
+        ),
+        Coordinate(
+            name="ingested_forecast_length",
+            encoding=time_encoding(append_chunk, "seconds", fill_value=NAT_INT64),
+            attrs=CoordinateAttrs(
+                long_name="Ingested forecast length",
+                comment="The longest lead time written for this initialization time; missing before ingestion.",
+            ),
+        ),
+    ]
+
+
+def latitude_longitude_coordinates(n_latitudes: int, n_longitudes: int) -> list[Coordinate]:
+    return [
+        Coordinate(
+            name="latitude",
+            encoding=float64_encoding(n_latitudes),
+            attrs=CoordinateAttrs(units="degrees_north", long_name="Latitude", standard_name="latitude", axis="Y"),
+        ),
+        Coordinate(
+            name="longitude",
+            encoding=float64_encoding(n_longitudes),
+            attrs=CoordinateAttrs(units="degrees_east", long_name="Longitude", standard_name="longitude", axis="X"),
+        ),
+    ]
+
+
+def spatial_ref_coordinate(crs: pyproj.CRS, comment: str) -> Coordinate:
+    cf = crs.to_cf()
+    return Coordinate(
+        name="spatial_ref",
+        encoding=Encoding(dtype="int64", chunks=(1,), fill_value=0),
+        attrs=CoordinateAttrs(crs_wkt=cf.pop("crs_wkt"), comment=comment, extra=cf),
+    )
+
+
+def sphere_latitude_longitude_crs(radius_m: float) -> pyproj.CRS:
+    return pyproj.CRS.from_proj4(f"+proj=longlat +a={radius_m} +b={radius_m} +no_defs +type=crs")
+
+
+def derive_forecast_coordinates(ds: xr.Dataset, expected_forecast_length: pd.Timedelta) -> dict[str, CoordinateValues]:
+    init_times = ds["init_time"]
+    return {
+        "valid_time": init_times + ds["lead_time"],
+        "expected_forecast_length": (
+            ("init_time",),
+            np.full(init_times.size, expected_forecast_length.to_timedelta64(), dtype="timedelta64[ns]"),
+        ),
+        "ingested_forecast_length": (
+            ("init_time",),
+            np.full(init_times.size, np.timedelta64("NaT", "ns"), dtype="timedelta64[ns]"),
+        ),
+        "spatial_ref": ((), np.int64(0)),
+    }

@@ -1,0 +1,235 @@
+"""What DWD open-data NWP datasets share: one bz2-compressed GRIB2 file per variable, level and lead time, no
+index, and files kept online for only about a day (each run is replaced by the same hour's run of the next day).
+
+Files are downloaded whole (they are small) and decompressed in memory at read time: no decompressed copy
+touches the disk. Lead times are DWD's output steps: the template's lead_time coordinate lists every one.
+"""
+
+import logging
+from abc import abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Literal, Self, cast
+
+import eccodes
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from datasets.common.config_models import BaseInternalAttrs, DataVar
+from datasets.common.errors import SourceReadError
+from datasets.common.region_job import RegionJob, SourceFileCoord
+from datasets.common.sources.compression import decompress_bz2_file
+from datasets.common.sources.fetch import cache_dir, download_to_file, join_url
+from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message
+from datasets.common.sources.noaa_idx import instant_forecast_text, window_forecast_text
+from datasets.common.timestamps import timedelta, timestamp
+from datasets.common.transforms.deaccumulation import deaccumulate_to_rates_inplace
+from datasets.common.transforms.deaveraging import deaverage_to_interval_means_inplace
+from datasets.common.transforms.rounding import round_for_storage
+from datasets.common.transforms.units import kelvin_to_celsius_inplace
+
+logger = logging.getLogger(__name__)
+
+# How DWD encodes a statistical field: totals and means run from the init time, maxima from the previous output step.
+type DwdStatistic = Literal["accumulation_since_init", "average_since_init", "maximum_since_previous_output"]
+DEACCUMULATION_INVALID = "deaccumulation_invalid_values"
+# Longer than any forecast: an accumulation since the init never restarts after lead 0.
+NEVER_RESETS = np.timedelta64(100_000, "h")
+
+
+class DwdInternalAttrs(BaseInternalAttrs):
+    """Where a variable lives on DWD's server and how its GRIB message must identify itself."""
+
+    dwd_param: str  # lower case, as in the directory name; file names spell it in upper case
+    grib_parameter: tuple[int, int, int]  # (discipline, parameterCategory, parameterNumber)
+    grib_level: str  # the level as wgrib2 names it, e.g. "2 m above ground"
+    statistic: DwdStatistic | None = None  # None: an instant field
+    unit_conversion: Literal["kelvin_to_celsius"] | None = None
+
+    @property
+    def has_hour_0_values(self) -> bool:
+        return self.statistic is None
+
+    def expected_field(self, lead_time: pd.Timedelta, previous_lead_time: pd.Timedelta | None) -> ExpectedField:
+        match self.statistic:
+            case None:
+                forecast = instant_forecast_text(lead_time)
+            case "accumulation_since_init":
+                forecast = window_forecast_text(lead_time, timedelta(0), "acc")
+            case "average_since_init":
+                forecast = window_forecast_text(lead_time, timedelta(0), "ave")
+            case "maximum_since_previous_output":
+                assert previous_lead_time is not None, f"{self.dwd_param}: a maximum needs the previous output step"
+                forecast = window_forecast_text(lead_time, previous_lead_time, "max")
+        return ExpectedField(level=self.grib_level, forecast=forecast)
+
+
+type DwdDataVar = DataVar[DwdInternalAttrs]
+
+
+class DwdSourceFileCoord(SourceFileCoord):
+    """One DWD file: a single GRIB message of one variable at one lead time."""
+
+    base_url: str
+    init_time: pd.Timestamp
+    lead_time: pd.Timedelta
+    dwd_param: str
+    field: ExpectedField
+
+    @abstractmethod
+    def relative_path(self) -> str:
+        """The file's path below the archive root."""
+
+    def get_url(self) -> str:
+        return join_url(self.base_url, self.relative_path())
+
+    def out_loc(self) -> Mapping[str, Any]:
+        return {"init_time": self.init_time, "lead_time": self.lead_time}
+
+    @property
+    def hours(self) -> int:
+        return int(self.lead_time / timedelta("1h"))
+
+
+def check_parameter(message: bytes, parameter: tuple[int, int, int], init_time: pd.Timestamp) -> None:
+    """Raise SourceReadError unless the message holds `parameter` of the run initialized at `init_time`."""
+    handle = eccodes.codes_new_from_message(message)
+    try:
+        actual = tuple(
+            eccodes.codes_get_long(handle, k) for k in ("discipline", "parameterCategory", "parameterNumber")
+        )
+        date, time = (eccodes.codes_get_long(handle, k) for k in ("dataDate", "dataTime"))
+    finally:
+        eccodes.codes_release(handle)
+    problems = []
+    if actual != parameter:
+        problems.append(f"parameter {actual} != expected {parameter}")
+    if (date, time) != (int(f"{init_time:%Y%m%d}"), int(f"{init_time:%H%M}")):
+        problems.append(f"reference time {date} {time:04d} != expected {init_time:%Y%m%d %H%M}")
+    if problems:
+        raise SourceReadError(f"wrong field: {'; '.join(problems)}")
+
+
+class DwdRegionJob[SFC: DwdSourceFileCoord](RegionJob[DwdDataVar, SFC]):
+    """A forecast region job over (init_time, lead_time) DWD files. Every variable has its own files, so each
+    is its own source group (and its own job). Subclasses set the file coord class, grid and default URL."""
+
+    source_file_coord_class: ClassVar[type[DwdSourceFileCoord]]
+    grid: ClassVar[GridSpec]
+    default_source_url: ClassVar[str]
+    # DWD serves a run until the same hour's run of the next day replaces it (from about 24 h after init).
+    source_retention: ClassVar[pd.Timedelta] = timedelta("24h")
+
+    @classmethod
+    def source_groups(cls, data_vars: Sequence[DwdDataVar]) -> Sequence[Sequence[DwdDataVar]]:
+        return [[v] for v in data_vars]
+
+    def generate_source_file_coords(
+        self, processing_region_ds: xr.Dataset, data_var_group: Sequence[DwdDataVar]
+    ) -> Sequence[SFC]:
+        """One file per init and lead up to the init's expected forecast length (lead 0 only for instant fields)."""
+        assert self.source_url is not None, "source_url must be resolved (DynamicalDataset.source_url) for a job"
+        (data_var,) = data_var_group
+        attrs = data_var.internal_attrs
+        leads = pd.TimedeltaIndex(processing_region_ds["lead_time"].values)
+        coords = []
+        for init_time, forecast_length in zip(
+            pd.DatetimeIndex(processing_region_ds["init_time"].values),
+            pd.TimedeltaIndex(processing_region_ds["expected_forecast_length"].values),
+            strict=True,
+        ):
+            for i, lead_time in enumerate(leads):
+                if lead_time > forecast_length or (lead_time == timedelta(0) and not attrs.has_hour_0_values):
+                    continue
+                coord = self.source_file_coord_class(
+                    base_url=self.source_url,
+                    init_time=init_time,
+                    lead_time=lead_time,
+                    dwd_param=attrs.dwd_param,
+                    field=attrs.expected_field(lead_time, leads[i - 1] if i else None),
+                )
+                coords.append(cast("SFC", coord))
+        return coords
+
+    def download_file(self, coord: SFC) -> Path:
+        """The whole compressed file; it is decompressed in memory by read_data."""
+        dest = cache_dir(str(self.template_ds.attrs["dataset_id"])) / coord.relative_path().replace("/", "_")
+        return download_to_file(coord.get_url(), dest)
+
+    def read_data(self, coord: SFC, data_var: DwdDataVar) -> np.ndarray:
+        assert coord.downloaded_path is not None, "read_data runs after a successful download"
+        message = decompress_bz2_file(coord.downloaded_path)
+        values = decode_message(message, self.grid, coord.field)
+        check_parameter(message, data_var.internal_attrs.grib_parameter, coord.init_time)
+        return values
+
+    def apply_data_transformations(self, data_array: xr.DataArray, data_var: DwdDataVar) -> Mapping[str, int]:
+        attrs = data_var.internal_attrs
+        values = data_array.values
+        leads = data_array["lead_time"].values
+        axis = data_array.get_axis_num("lead_time")
+        assert isinstance(axis, int)
+        counters = {}
+        if attrs.unit_conversion == "kelvin_to_celsius":
+            kelvin_to_celsius_inplace(values)
+        match attrs.statistic:
+            case "accumulation_since_init":
+                counters[DEACCUMULATION_INVALID] = deaccumulate_to_rates_inplace(values, leads, NEVER_RESETS, axis)
+            case "average_since_init":
+                deaverage_to_interval_means_inplace(values, leads, axis)
+            case "maximum_since_previous_output" | None:
+                pass
+        round_for_storage(values, attrs)
+        return counters
+
+    @classmethod
+    def serves_only_recent_runs(cls, source_url: str | None) -> bool:
+        """True for DWD's own server; a mirror given as the source URL keeps whatever it archived."""
+        return (source_url or cls.default_source_url).rstrip("/") == cls.default_source_url.rstrip("/")
+
+    @classmethod
+    def operational_update_jobs(
+        cls,
+        published_ds: xr.Dataset,
+        get_template: Callable[[pd.Timestamp], xr.Dataset],
+        append_dim: str,
+        all_data_vars: Sequence[DwdDataVar],
+        now: pd.Timestamp,
+        source_url: str | None = None,
+    ) -> tuple[list[Self], xr.Dataset]:
+        """Process new inits and reprocess published ones that may still gain files, while they are online.
+
+        Published inits younger than the retention are reprocessed if they are the latest or incomplete
+        (ingested < expected forecast length), so files that appeared late are picked up. New inits are
+        processed if DWD still serves them (always, for a mirror); older ones stay empty and are reported.
+        """
+        template_ds = get_template(timestamp(now.floor("s") + pd.Timedelta(seconds=1)))
+        published = pd.DatetimeIndex(published_ds[append_dim].values)
+        complete = published_ds["ingested_forecast_length"].values >= published_ds["expected_forecast_length"].values
+        incomplete = set(published[~complete])
+        oldest_online = now - cls.source_retention
+        dwd_only = cls.serves_only_recent_runs(source_url)
+        wanted, gone = [], []
+        for init_time in pd.DatetimeIndex(template_ds[append_dim].values):
+            online = init_time >= oldest_online
+            if init_time <= published[-1]:
+                if online and (init_time == published[-1] or init_time in incomplete):
+                    wanted.append(init_time)
+            elif online or not dwd_only:
+                wanted.append(init_time)
+            else:
+                gone.append(init_time)
+        if gone:
+            logger.warning(
+                "%d init times from %s to %s are older than %s and no longer on DWD's server: they stay empty. "
+                "To fill them, process an archive of DWD's files with --source-url.",
+                len(gone),
+                gone[0].isoformat(),
+                gone[-1].isoformat(),
+                cls.source_retention,
+            )
+        if not wanted:
+            return [], template_ds
+        jobs = cls.get_jobs(template_ds, append_dim, all_data_vars, filter_contains=wanted, source_url=source_url)
+        return jobs, template_ds

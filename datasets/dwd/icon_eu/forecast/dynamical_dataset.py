@@ -1,0 +1,52 @@
+"""DWD ICON-EU 5-day forecast.
+
+DWD keeps each file online for only about a day, so this dataset can only be backfilled from DWD for the last
+~24 hours, and an operational update that did not run for a day leaves the missed init times empty (it logs
+them; the published dataset keeps its extent). To keep history, archive the source files themselves: mirror
+`https://opendata.dwd.de/weather/nwp/icon-eu/grib/` into your own bucket with the same relative paths (e.g. a
+job every few hours that copies the new files of the variables below), then backfill or update with
+`--source-url s3://your-bucket/icon-eu/grib` (or REFORMAT_SOURCE_URL). With a mirror as the source, updates
+process every new init time, however old. See docs/datasets/dwd-icon-eu.md.
+"""
+
+from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig
+from datasets.common.timestamps import timedelta
+from datasets.common.validation import (
+    CheckCurrentData,
+    CheckExpectedShards,
+    CheckRecentNans,
+    CheckReplicaMatchesPrimary,
+)
+from datasets.dwd.dwd_region_job import DwdDataVar
+from datasets.dwd.icon_eu.forecast.region_job import DWD_BASE_URL, DwdIconEuForecastRegionJob, IconEuSourceFileCoord
+from datasets.dwd.icon_eu.forecast.template_config import DwdIconEuForecastTemplateConfig
+
+
+def dwd_icon_eu_forecast() -> DynamicalDataset[DwdDataVar, IconEuSourceFileCoord]:
+    return DynamicalDataset(
+        template_config=DwdIconEuForecastTemplateConfig(),
+        region_job_class=DwdIconEuForecastRegionJob,
+        # A run is complete on DWD's server about 4 h after its init time: update for each 3-hourly run then (the
+        # previous run is reprocessed, so its late files still arrive); validate once the update's deadline passed.
+        operational=OperationalConfig(
+            update_schedule="0 1,4,7,10,13,16,19,22 * * *",
+            validate_schedule="35 1,4,7,10,13,16,19,22 * * *",
+            update_workers=2,
+            update_deadline_seconds=30 * 60,
+            cpu="2",
+            memory="4G",
+            ephemeral_storage="10G",
+        ),
+        source_base_url=DWD_BASE_URL,
+        validation=(
+            # Validation runs 4 h 35 min after each init time: that init must be published by then.
+            CheckCurrentData(max_delay=timedelta("4h35min")),
+            # Every variable has its own files, so each is checked. One missing lead time is ~1% of a run.
+            CheckRecentNans(window=2, max_nan_fraction=0.001),
+            # Lists stored shards only (cheap). An init DWD dropped before it was ingested stays flagged until
+            # it is refilled from an archive of DWD's files. No CheckHoles: a full-history scan of 8 inits a
+            # day per variable costs more than it adds to these two checks.
+            CheckExpectedShards(),
+            CheckReplicaMatchesPrimary(),
+        ),
+    )
