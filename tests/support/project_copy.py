@@ -7,10 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PROJECT_ROOT = Path(__file__).parents[2]
 
 
 def copy_project(dest: Path) -> Path:
+    if shutil.which("uv") is None:
+        pytest.skip("uv is not on PATH: commands in the copy run with `uv run` (.ci/run installs uv)")
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=PROJECT_ROOT,
