@@ -59,7 +59,7 @@ def _local_path(url: str) -> Path:
 
 def _idx(url: str) -> list[IdxLine] | None:
     try:
-        return idx_lines(fetch_bytes(url + ".idx").decode())
+        return idx_lines(fetch_bytes(url + ".idx").decode(errors="replace"))
     except SourceNotFoundError:
         return None
 
@@ -110,7 +110,8 @@ def inspect_grib(url: str, scratch: Path, *, match: str | None = None, field_lab
     else:
         grib_path = scratch / "inspected.grib"
         grib_path.write_bytes(b"".join(m.data for m in messages))
-    fields = assign_hypercubes(fields_of(messages, lines), hypercubes := open_hypercubes(grib_path))
+    hypercubes = open_hypercubes(grib_path)
+    fields = assign_hypercubes(fields_of(messages, lines), hypercubes)
     if pattern is not None:
         fields = [f for f in fields if pattern.search(f.idx_line or f.describe())]
     statistics = [field_statistics(f.label, field_bytes(messages, f)) for f in _select(fields, field_labels)]

@@ -146,3 +146,11 @@ def test_missing_or_non_grib_sources(tmp_path: Path) -> None:
     (tmp_path / "text.grib2").write_text("not a grib file")
     with pytest.raises(UserInputError, match="no GRIB message"):
         inspect_grib(str(tmp_path / "text.grib2"), tmp_path)
+
+
+def test_an_unreadable_idx_is_one_clear_error(tmp_path: Path) -> None:
+    grib = tmp_path / "f.grib2"
+    grib.write_bytes((SAMPLES / "regular_latlon_surface.grib2").read_bytes())
+    Path(f"{grib}.idx").write_bytes(b"\xff\xfe not an inventory\n")
+    with pytest.raises(UserInputError, match="idx line 1 has 1 fields"):
+        inspect_grib(str(grib), tmp_path)
