@@ -7,9 +7,17 @@ from datasets.common.errors import UserInputError
 def _load() -> list[DynamicalDataset[Any, Any]]:
     from datasets.dwd.icon_eu.forecast import dwd_icon_eu_forecast
     from datasets.example.dynamical_dataset import EXAMPLE_DATASET
+    from datasets.noaa.gfs.analysis import noaa_gfs_analysis
     from datasets.noaa.gfs.forecast import noaa_gfs_forecast
+    from datasets.noaa.hrrr.forecast_48_hour import noaa_hrrr_forecast_48_hour
 
-    return [noaa_gfs_forecast(), dwd_icon_eu_forecast(), EXAMPLE_DATASET]
+    return [
+        noaa_gfs_forecast(),
+        noaa_gfs_analysis(),
+        noaa_hrrr_forecast_48_hour(),
+        dwd_icon_eu_forecast(),
+        EXAMPLE_DATASET,
+    ]
 
 
 DATASETS: list[DynamicalDataset[Any, Any]] = _load()

@@ -53,7 +53,9 @@ def temp_branch_name(run_id: str) -> str:
     return f"run-{run_id}"
 
 
-def jobs_for(context: StepContext, template_ds: xr.Dataset, filters: Filters) -> list[RegionJob[Any, Any]]:
+def jobs_for(
+    context: StepContext, template_ds: xr.Dataset, filters: Filters, published_extent: int = 0
+) -> list[RegionJob[Any, Any]]:
     return context.dataset.region_job_class.get_jobs(
         template_ds,
         context.append_dim,
@@ -63,6 +65,7 @@ def jobs_for(context: StepContext, template_ds: xr.Dataset, filters: Filters) ->
         filter_contains=[timestamp(c) for c in filters.contains],
         filter_variable_names=filters.variable_names,
         source_url=context.source_url,
+        published_extent=published_extent,
     )
 
 
@@ -75,7 +78,9 @@ def planned_jobs(
 ) -> list[RegionJob[Any, Any]]:
     """Recompute exactly the plan's job list (whatever the time now), then take this worker's share."""
     wanted = set(plan.job_keys)
-    jobs = [job for job in jobs_for(context, planned_template(context, plan), plan.filters) if job.key in wanted]
+    published_extent = plan.published_extent if plan.operation == "update" else 0
+    template = planned_template(context, plan)
+    jobs = [job for job in jobs_for(context, template, plan.filters, published_extent) if job.key in wanted]
     assert len(jobs) == len(wanted), f"recomputed {len(jobs)} of the plan's {len(wanted)} jobs"
     return worker_share(jobs, worker_index, workers_total)
 

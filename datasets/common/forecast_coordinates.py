@@ -30,8 +30,8 @@ def time_encoding(chunks: tuple[int, ...], units: str, fill_value: int = 0) -> E
     )
 
 
-def float64_encoding(size: int) -> Encoding:
-    return Encoding(dtype="float64", chunks=(size,), fill_value=np.nan, compressors=(BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,))
+def float64_encoding(*chunks: int) -> Encoding:
+    return Encoding(dtype="float64", chunks=chunks, fill_value=np.nan, compressors=(BLOSC_8BYTE_ZSTD_LEVEL3_SHUFFLE,))
 
 
 def forecast_time_coordinates(n_leads: int) -> list[Coordinate]:

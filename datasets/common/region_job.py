@@ -1,3 +1,4 @@
+import hashlib
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,8 @@ from datasets.common.timestamps import timestamp
 from datasets.common.transforms.rounding import round_for_storage
 
 type ProgressCallback = Callable[[str, float], None]
+
+MAX_KEY_NAMES_LENGTH = 100
 
 
 def _no_progress(kind: str, amount: float) -> None:
@@ -47,6 +50,8 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
     append_dim: str
     region: slice
     source_url: str | None = None
+    # Set by operational updates: append-dim positions before it are already published.
+    published_extent: int = 0
 
     download_parallelism: ClassVar[int] = 8
     read_parallelism: ClassVar[int] = 2
@@ -56,6 +61,14 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         return [data_vars]
 
     def get_processing_region(self) -> slice:
+        return self.region
+
+    def region_to_write(self, store: Store) -> slice:
+        """The part of `region` this job (re)writes, given what `store` (the published data) already holds.
+
+        The rest of the region's shards keeps its stored values: an update of a long shard can fetch only
+        what is new. The default rewrites the whole region.
+        """
         return self.region
 
     @abstractmethod
@@ -111,7 +124,14 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         """Reprocess the latest published append-dim position and everything after it, up to now."""
         last_published = timestamp(published_ds[append_dim].values[-1])
         template_ds = get_template(timestamp(now.floor("s") + pd.Timedelta(seconds=1)))
-        jobs = cls.get_jobs(template_ds, append_dim, all_data_vars, filter_start=last_published, source_url=source_url)
+        jobs = cls.get_jobs(
+            template_ds,
+            append_dim,
+            all_data_vars,
+            filter_start=last_published,
+            source_url=source_url,
+            published_extent=published_ds.sizes[append_dim],
+        )
         return jobs, template_ds
 
     @classmethod
@@ -126,6 +146,7 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         filter_contains: Sequence[pd.Timestamp] = (),
         filter_variable_names: Sequence[str] = (),
         source_url: str | None = None,
+        published_extent: int = 0,
         worker_index: int = 0,
         workers_total: int = 1,
     ) -> list[Self]:
@@ -160,6 +181,7 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
                 append_dim=append_dim,
                 region=region,
                 source_url=source_url,
+                published_extent=published_extent,
             )
             for region in regions
             for group in cls.source_groups(data_vars)
@@ -168,10 +190,24 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
 
     @property
     def key(self) -> str:
+        """Unique per job and short enough for a file name (run state keeps one file per job)."""
         names = "+".join(v.name for v in self.data_vars)
+        if len(names) > MAX_KEY_NAMES_LENGTH:
+            digest = hashlib.sha256(names.encode()).hexdigest()[:12]
+            names = f"{self.data_vars[0].name}+{len(self.data_vars) - 1}-more-{digest}"
         return f"{self.append_dim}-{self.region.start}-{self.region.stop}-{names}"
 
     def process(self, stores: Sequence[Store], progress: ProgressCallback = _no_progress) -> dict[str, VariableResult]:
+        region = self.region_to_write(stores[0])
+        assert self.region.start <= region.start <= region.stop == self.region.stop, (
+            f"{region} is not a tail of {self.region}"
+        )
+        if region.start == region.stop:
+            return {v.name: VariableResult(name=v.name) for v in self.data_vars}
+        job = self if region == self.region else self.model_copy(update={"region": region})
+        return job._process_region(stores, progress)
+
+    def _process_region(self, stores: Sequence[Store], progress: ProgressCallback) -> dict[str, VariableResult]:
         processing_region = self.get_processing_region()
         processing_ds = self.template_ds.isel({self.append_dim: processing_region})
         results: dict[str, VariableResult] = {}

@@ -1,10 +1,11 @@
 """What every NOAA dataset shares: `.idx`-guided byte-range downloads of a group of variables and decoding."""
 
+import contextlib
 import hashlib
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -12,10 +13,18 @@ import xarray as xr
 from pydantic import model_validator
 
 from datasets.common.config_models import BaseInternalAttrs, DataVar
+from datasets.common.errors import SourceReadError
 from datasets.common.region_job import RegionJob, SourceFileCoord
 from datasets.common.sources.fetch import cache_dir, download_to_file, fetch_bytes, join_url
 from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, read_message
-from datasets.common.sources.noaa_idx import WindowKind, forecast_text, parse_idx, select_message
+from datasets.common.sources.noaa_idx import IdxMessage, WindowKind, forecast_text, parse_idx, select_message
+from datasets.common.transforms.deaccumulation import deaccumulate_to_rates_inplace
+from datasets.common.transforms.rounding import round_for_storage
+from datasets.common.transforms.units import kelvin_to_celsius_inplace
+
+type UnitConversion = Literal["kelvin_to_celsius"]
+
+DEACCUMULATION_INVALID = "deaccumulation_invalid_values"
 
 
 class NoaaInternalAttrs(BaseInternalAttrs):
@@ -26,6 +35,9 @@ class NoaaInternalAttrs(BaseInternalAttrs):
     window_kind: WindowKind | None = None  # None: an instant field
     window_reset_hours: int | None = None
     deaccumulate_to_rate: bool = False
+    unit_conversion: UnitConversion | None = None
+    # Elements that carry the same field in some files (older files may use another name).
+    alternative_grib_elements: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _consistent_window(self) -> "NoaaInternalAttrs":
@@ -39,7 +51,12 @@ class NoaaInternalAttrs(BaseInternalAttrs):
 
     def expected_field(self, lead_time: pd.Timedelta) -> ExpectedField:
         forecast = forecast_text(lead_time, self.window_kind, self.window_reset_hours)
-        return ExpectedField(element=self.grib_element, level=self.grib_index_level, forecast=forecast)
+        return ExpectedField(
+            element=self.grib_element,
+            level=self.grib_index_level,
+            forecast=forecast,
+            alternative_elements=self.alternative_grib_elements,
+        )
 
 
 type NoaaDataVar = DataVar[Any]  # a DataVar whose internal_attrs is a NoaaInternalAttrs (or a subclass)
@@ -69,6 +86,15 @@ class NoaaSourceFileCoord(SourceFileCoord):
     def local_name(self) -> str:
         digest = hashlib.sha256("|".join(str(f) for f in self.fields).encode()).hexdigest()[:12]
         return f"{self.relative_path().replace('/', '_')}.{digest}.grib2"
+
+
+def select_field(messages: Sequence[IdxMessage], field: ExpectedField) -> IdxMessage:
+    """The field's message, under its element or else the first alternative element the index has."""
+    elements = (field.element or "", *field.alternative_elements)
+    for element in elements:
+        with contextlib.suppress(SourceReadError):
+            return select_message(messages, element, field.level or "", field.forecast or "")
+    raise SourceReadError(f"no idx entry for {'|'.join(elements)}:{field.level}:{field.forecast}")
 
 
 def needs_message(internal_attrs: NoaaInternalAttrs, lead_time: pd.Timedelta) -> bool:
@@ -113,12 +139,29 @@ class NoaaRegionJob[SFC: NoaaSourceFileCoord](RegionJob[NoaaDataVar, SFC]):
     def download_file(self, coord: SFC) -> Path:
         """Download the `.idx`, pick each wanted field's message and fetch those ranges into one local file."""
         messages = parse_idx(fetch_bytes(coord.index_url()).decode())
-        selected = [select_message(messages, f.element or "", f.level or "", f.forecast or "") for f in coord.fields]
+        selected = [select_field(messages, field) for field in coord.fields]
         dest = cache_dir(str(self.template_ds.attrs["dataset_id"])) / coord.local_name()
         if not selected:
             dest.write_bytes(b"")
             return dest
         return download_to_file(coord.get_url(), dest, [m.byte_range for m in selected])
+
+    def apply_data_transformations(self, data_array: xr.DataArray, data_var: NoaaDataVar) -> Mapping[str, int]:
+        """Unit conversion, accumulations to rates along lead_time, then rounding."""
+        attrs = data_var.internal_attrs
+        values = data_array.values
+        counters = {}
+        if attrs.unit_conversion == "kelvin_to_celsius":
+            kelvin_to_celsius_inplace(values)
+        if attrs.deaccumulate_to_rate:
+            counters[DEACCUMULATION_INVALID] = deaccumulate_to_rates_inplace(
+                values,
+                data_array["lead_time"].values,
+                np.timedelta64(attrs.window_reset_hours, "h"),
+                axis=data_array.get_axis_num("lead_time"),
+            )
+        round_for_storage(values, attrs)
+        return counters
 
     def read_data(self, coord: SFC, data_var: NoaaDataVar) -> np.ndarray:
         if not needs_message(data_var.internal_attrs, coord.lead_time):

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from datasets.common.config_models import FrozenBaseModel
+from datasets.common.lambert_grid import LambertConformalGrid
 from datasets.common.sources.grib import GridSpec
 from datasets.common.sources.noaa_idx import WindowKind, forecast_text, gfs_window_start, window_forecast_text
 from datasets.common.timestamps import timedelta, timestamp
@@ -93,6 +94,14 @@ class ArchiveGrid(FrozenBaseModel):
     def j_scans_positively(self) -> bool:
         return False
 
+    def mesh(self) -> tuple[np.ndarray, np.ndarray]:
+        """Latitude and longitude of every point, rows north to south."""
+        latitude, longitude = np.meshgrid(self.latitudes, self.longitudes, indexing="ij")
+        return latitude, longitude
+
+    def set_grid_keys(self, handle: object) -> None:
+        _set_regular_ll_keys(handle, self)
+
 
 class RegionalGrid(FrozenBaseModel):
     """A regular lat/lon grid over a region, written south to north (as DWD does). Longitudes run west to east
@@ -135,6 +144,96 @@ class RegionalGrid(FrozenBaseModel):
     @property
     def j_scans_positively(self) -> bool:
         return True
+
+    def mesh(self) -> tuple[np.ndarray, np.ndarray]:
+        """Latitude and longitude of every point, rows north to south."""
+        latitude, longitude = np.meshgrid(self.latitudes, self.longitudes, indexing="ij")
+        return latitude, longitude
+
+    def set_grid_keys(self, handle: object) -> None:
+        _set_regular_ll_keys(handle, self)
+
+
+class LambertArchiveGrid(FrozenBaseModel):
+    """A Lambert conformal grid as NCEP writes it (template 3.30): rows scanned south to north, u/v grid-relative."""
+
+    grid: LambertConformalGrid
+
+    @property
+    def ni(self) -> int:
+        return self.grid.nx
+
+    @property
+    def nj(self) -> int:
+        return self.grid.ny
+
+    def grid_spec(self) -> GridSpec:
+        return self.grid.grid_spec()
+
+    @property
+    def j_scans_positively(self) -> bool:
+        return True
+
+    def set_grid_keys(self, handle: object) -> None:
+        eccodes.codes_set_long(handle, "gridDefinitionTemplateNumber", 30)
+        for key, value in (
+            ("Nx", self.ni),
+            ("Ny", self.nj),
+            ("iScansNegatively", 0),
+            ("jScansPositively", int(self.j_scans_positively)),
+            ("jPointsAreConsecutive", 0),
+            ("projectionCentreFlag", 0),
+            ("resolutionAndComponentFlags", 56),
+        ):
+            eccodes.codes_set_long(handle, key, value)
+        p = self.grid.projection
+        for key, value in (
+            ("latitudeOfFirstGridPointInDegrees", self.grid.first_latitude),
+            ("longitudeOfFirstGridPointInDegrees", self.grid.first_longitude),
+            ("LaDInDegrees", p.lad),
+            ("LoVInDegrees", p.lov),
+            ("Latin1InDegrees", p.latin1),
+            ("Latin2InDegrees", p.latin2),
+            ("DxInMetres", p.dx),
+            ("DyInMetres", p.dy),
+        ):
+            eccodes.codes_set_double(handle, key, value)
+
+    def mesh(self) -> tuple[np.ndarray, np.ndarray]:
+        """eccodes' own latitude and longitude of every point, rows north to south."""
+        handle = eccodes.codes_grib_new_from_samples("GRIB2")
+        try:
+            eccodes.codes_set_long(handle, "shapeOfTheEarth", 6)
+            self.set_grid_keys(handle)
+            eccodes.codes_set_values(handle, np.zeros(self.ni * self.nj))
+            shape = (self.nj, self.ni)
+            latitude = eccodes.codes_get_array(handle, "latitudes").reshape(shape)[::-1]
+            return latitude, eccodes.codes_get_array(handle, "longitudes").reshape(shape)[::-1]
+        finally:
+            eccodes.codes_release(handle)
+
+
+type Grid = ArchiveGrid | RegionalGrid | LambertArchiveGrid
+
+
+def _set_regular_ll_keys(handle: object, grid: ArchiveGrid | RegionalGrid) -> None:
+    for key, value in (
+        ("Ni", grid.ni),
+        ("Nj", grid.nj),
+        ("iScansNegatively", 0),
+        ("jScansPositively", int(grid.j_scans_positively)),
+    ):
+        eccodes.codes_set_long(handle, key, value)
+    spec = grid.grid_spec()
+    for key, value in (
+        ("latitudeOfFirstGridPointInDegrees", spec.first_latitude),
+        ("longitudeOfFirstGridPointInDegrees", spec.first_longitude),
+        ("latitudeOfLastGridPointInDegrees", spec.last_latitude),
+        ("longitudeOfLastGridPointInDegrees", spec.last_longitude),
+        ("iDirectionIncrementInDegrees", grid.resolution),
+        ("jDirectionIncrementInDegrees", grid.resolution),
+    ):
+        eccodes.codes_set_double(handle, key, value)
 
 
 def _quantize(values: np.ndarray, fraction_bits: int) -> np.ndarray:
@@ -216,7 +315,7 @@ def encode_message(
     variable: GribVariable,
     init: pd.Timestamp,
     lead: pd.Timedelta,
-    grid: ArchiveGrid | RegionalGrid,
+    grid: Grid,
     values: np.ndarray,
     *,
     window_start: pd.Timedelta | None = None,
@@ -225,7 +324,7 @@ def encode_message(
     centre: int = NCEP_CENTRE,
     packing: str = "grid_complex_spatial_differencing",
 ) -> bytes:
-    """One GRIB2 message on a regular_ll grid; `values` (nj, ni) run north to south, whatever the scanning."""
+    """One GRIB2 message on the grid's template; `values` (nj, ni) run north to south, whatever the scanning."""
     handle = eccodes.codes_grib_new_from_samples("GRIB2")
     try:
         for key, value in (
@@ -239,22 +338,9 @@ def encode_message(
             ("dataDate", int(init.strftime("%Y%m%d"))),
             ("dataTime", int(init.strftime("%H%M"))),
             ("shapeOfTheEarth", 6),
-            ("Ni", grid.ni),
-            ("Nj", grid.nj),
-            ("iScansNegatively", 0),
-            ("jScansPositively", int(grid.j_scans_positively)),
         ):
             eccodes.codes_set_long(handle, key, value)
-        spec = grid.grid_spec()
-        for key, value in (
-            ("latitudeOfFirstGridPointInDegrees", spec.first_latitude),
-            ("longitudeOfFirstGridPointInDegrees", spec.first_longitude),
-            ("latitudeOfLastGridPointInDegrees", spec.last_latitude),
-            ("longitudeOfLastGridPointInDegrees", spec.last_longitude),
-            ("iDirectionIncrementInDegrees", grid.resolution),
-            ("jDirectionIncrementInDegrees", grid.resolution),
-        ):
-            eccodes.codes_set_double(handle, key, value)
+        grid.set_grid_keys(handle)
         windowed = window_start is not None
         template = (8 if windowed else 0) if member is None else (11 if windowed else 1)
         eccodes.codes_set_long(handle, "productDefinitionTemplateNumber", template)
@@ -298,11 +384,11 @@ def write_grib_file(
     init: pd.Timestamp,
     lead: pd.Timedelta,
     variables: Sequence[GribVariable],
-    grid: ArchiveGrid,
+    grid: Grid,
     member: int | None = None,
 ) -> Path:
     """Write `path` and `path.idx`; each variable contributes the messages `GribVariable.windows` lists."""
-    latitude, longitude = np.meshgrid(grid.latitudes, grid.longitudes, indexing="ij")
+    latitude, longitude = grid.mesh()
     path.parent.mkdir(parents=True, exist_ok=True)
     lines, offset = [], 0
     extra = ensemble_text(member)

@@ -16,6 +16,42 @@ END_MARKER = b"7777"
 ANGLE_TOLERANCE_DEGREES = 1e-5
 
 
+class LambertParameters(FrozenBaseModel):
+    """Lambert conformal projection of a GRIB2 grid (template 3.30) on a sphere: degrees and metres."""
+
+    lad: float
+    lov: float
+    latin1: float
+    latin2: float
+    dx: float
+    dy: float
+    earth_radius: float
+
+    @classmethod
+    def from_handle(cls, handle: Any) -> "LambertParameters":
+        if not eccodes.codes_is_defined(handle, "radius"):
+            raise SourceReadError("Lambert grid on a non-spherical earth")
+        degrees = {name: eccodes.codes_get_double(handle, f"{key}InDegrees") for name, key in LAMBERT_ANGLES.items()}
+        return cls(
+            **degrees,
+            dx=eccodes.codes_get_double(handle, "DxInMetres"),
+            dy=eccodes.codes_get_double(handle, "DyInMetres"),
+            earth_radius=eccodes.codes_get_double(handle, "radius"),
+        )
+
+    def mismatches(self, other: "LambertParameters") -> list[str]:
+        problems = []
+        for name, tolerance in (*((n, ANGLE_TOLERANCE_DEGREES) for n in LAMBERT_ANGLES), *LAMBERT_LENGTHS.items()):
+            expected, actual = getattr(self, name), getattr(other, name)
+            if abs(expected - actual) > tolerance:
+                problems.append(f"{name} {actual} != expected {expected}")
+        return problems
+
+
+LAMBERT_ANGLES = {"lad": "LaD", "lov": "LoV", "latin1": "Latin1", "latin2": "Latin2"}
+LAMBERT_LENGTHS = {"dx": 1e-3, "dy": 1e-3, "earth_radius": 0.5}
+
+
 class GridSpec(FrozenBaseModel):
     """The grid a message must be on, as encoded (first/last point in the message's own scanning order)."""
 
@@ -26,6 +62,7 @@ class GridSpec(FrozenBaseModel):
     first_longitude: float
     last_latitude: float | None = None
     last_longitude: float | None = None
+    lambert: LambertParameters | None = None
 
     @classmethod
     def from_message(cls, message: bytes) -> "GridSpec":
@@ -48,6 +85,7 @@ class GridSpec(FrozenBaseModel):
             first_longitude=eccodes.codes_get_double(handle, "longitudeOfFirstGridPointInDegrees"),
             last_latitude=eccodes.codes_get_double(handle, last[0]) if has_last else None,
             last_longitude=eccodes.codes_get_double(handle, last[1]) if has_last else None,
+            lambert=LambertParameters.from_handle(handle) if grid_type == "lambert" else None,
         )
 
     def mismatches(self, other: "GridSpec") -> list[str]:
@@ -59,6 +97,11 @@ class GridSpec(FrozenBaseModel):
             expected, actual = getattr(self, name), getattr(other, name)
             if expected is not None and (actual is None or abs(expected - actual) > ANGLE_TOLERANCE_DEGREES):
                 problems.append(f"{name} {actual} != expected {expected}")
+        if self.lambert is not None:
+            if other.lambert is None:
+                problems.append("not a Lambert conformal grid")
+            else:
+                problems.extend(self.lambert.mismatches(other.lambert))
         return problems
 
 
@@ -71,9 +114,11 @@ class ExpectedField(FrozenBaseModel):
     short_name: str | None = None
     step_range: str | None = None
     ensemble_member: int | None = None
+    # Other elements that carry the same field (e.g. PRMSL where older files lack MSLMA).
+    alternative_elements: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        return " ".join(f"{k}={v!r}" for k, v in self.model_dump(exclude_none=True).items())
+        return " ".join(f"{k}={v!r}" for k, v in self.model_dump(exclude_defaults=True).items())
 
 
 def _get_long(handle: Any, *keys: str) -> int:
@@ -179,7 +224,9 @@ def _identity_problems(handle: Any, field: ExpectedField) -> list[str]:
     problems = []
     if field.element is not None or field.level is not None or field.forecast is not None:
         identity = field_identity(handle)
-        for name in ("element", "level", "forecast"):
+        if field.element is not None and identity.element not in (field.element, *field.alternative_elements):
+            problems.append(f"element {identity.element!r} != expected {field.element!r}")
+        for name in ("level", "forecast"):
             expected = getattr(field, name)
             if expected is not None and getattr(identity, name) != expected:
                 problems.append(f"{name} {getattr(identity, name)!r} != expected {expected!r}")

@@ -42,3 +42,34 @@ def deaccumulate_to_rates_inplace(
     if moved.shape[0]:
         moved[0] = np.nan
     return invalid
+
+
+def window_averages_to_step_averages_inplace(
+    values: np.ndarray, steps: np.ndarray, reset_frequency: np.timedelta64, axis: int
+) -> None:
+    """Turn averages over windows that start at the latest reset into averages since the previous step, in place.
+
+    A window restarts after every step that is a multiple of `reset_frequency`; a step right after a reset
+    already is the average over its own interval. Otherwise the step's average is
+    (A_t * (t - w) - A_prev * (prev - w)) / (t - prev) for the window start w, computed in float64.
+    The first step has no predecessor and becomes NaN.
+    """
+    assert np.issubdtype(values.dtype, np.floating), f"expected floats, got {values.dtype}"
+    seconds = np.asarray(steps).astype("timedelta64[s]").astype(np.int64)
+    assert seconds.shape == (values.shape[axis],), "one step per position along axis"
+    assert (np.diff(seconds) > 0).all(), "steps must increase"
+    reset_seconds = int(np.timedelta64(reset_frequency, "s").astype(np.int64))
+    assert reset_seconds > 0, "reset_frequency must be positive"
+
+    moved = np.moveaxis(values, axis, 0)
+    for i in range(moved.shape[0] - 1, 0, -1):
+        previous_seconds = seconds[i - 1]
+        if previous_seconds % reset_seconds == 0:
+            continue
+        window_start = previous_seconds - previous_seconds % reset_seconds
+        assert seconds[i] - window_start <= reset_seconds, "a step may not span a reset"
+        total = moved[i].astype(np.float64) * (seconds[i] - window_start)
+        total -= moved[i - 1].astype(np.float64) * (previous_seconds - window_start)
+        moved[i] = total / (seconds[i] - previous_seconds)
+    if moved.shape[0]:
+        moved[0] = np.nan

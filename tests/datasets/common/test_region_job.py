@@ -1,15 +1,22 @@
+from pathlib import Path
 from typing import Any
 
+import icechunk
+import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
 from hypothesis import given
 from hypothesis import strategies as st
+from zarr.abc.store import Store
 
 from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.region_job import worker_share
+from datasets.common.results import VariableResult
 from datasets.common.timestamps import timestamp
-from tests.support.synthetic_dataset import DATA_VARS, START, SyntheticRegionJob
+from datasets.common.transforms.rounding import round_for_storage
+from tests.support.runs import INITS
+from tests.support.synthetic_dataset import DATA_VARS, LEAD_TIMES, START, SyntheticRegionJob, expected_value
 
 
 def template(synthetic: DynamicalDataset, steps: int) -> xr.Dataset:
@@ -52,3 +59,45 @@ def test_worker_share_assigns_every_job_once(n_jobs: int, workers_total: int) ->
     assert firsts == sorted(firsts)
     if n_jobs >= workers_total > 1:
         assert firsts[1] - firsts[0] >= n_jobs // workers_total
+
+
+def test_keys_of_many_variables_stay_short_and_unique(synthetic: DynamicalDataset) -> None:
+    ds = template(synthetic, 2)
+    many = tuple(v.model_copy(update={"name": f"{v.name}_{'x' * 40}_{i}"}) for i in range(9) for v in DATA_VARS[:1])
+    job = SyntheticRegionJob.get_jobs(ds, "init_time", DATA_VARS)[0]
+    long_job = job.model_copy(update={"data_vars": many})
+    other = job.model_copy(update={"data_vars": many[:-1]})
+    assert job.key == f"init_time-0-2-{'+'.join(v.name for v in DATA_VARS)}"
+    assert len(long_job.key) < 200
+    assert long_job.key.startswith(f"init_time-0-2-{many[0].name}+8-more-")
+    assert long_job.key != other.key
+
+
+class KeepsAllButTheLastPosition(SyntheticRegionJob):
+    def region_to_write(self, store: Store) -> slice:
+        return slice(max(self.region.start, self.published_extent), self.region.stop)
+
+
+def test_a_job_writes_only_the_region_its_hook_leaves(synthetic: DynamicalDataset, source: Path) -> None:
+    ds = template(synthetic, 2)
+    session = icechunk.Repository.create(icechunk.in_memory_storage()).writable_session("main")
+    ds.to_zarr(session.store, mode="w", compute=False, zarr_format=3, consolidated=False)
+    name = DATA_VARS[0].name
+    published = np.full(ds[name].shape, 7.0, dtype=np.float32)
+    xr.Dataset({name: (ds[name].dims, published)}).to_zarr(session.store, region="auto", mode="r+")
+
+    def run(published_extent: int) -> dict[str, VariableResult]:
+        job = KeepsAllButTheLastPosition.get_jobs(
+            ds, "init_time", DATA_VARS, source_url=str(source), published_extent=published_extent
+        )[0]
+        return job.process([session.store])
+
+    nothing = run(2)
+    assert nothing == {v.name: VariableResult(name=v.name) for v in DATA_VARS}
+    results = run(1)
+    stored = xr.open_zarr(session.store, consolidated=False)[name].values
+    assert (stored[0] == 7).all()
+    expected = np.stack([expected_value(name, INITS[1], lead) for lead in LEAD_TIMES]).astype(np.float32)
+    np.testing.assert_array_equal(stored[1], round_for_storage(expected, DATA_VARS[0].internal_attrs))
+    assert results[name].last_append_dim_value == INITS[1]
+    assert results[name].succeeded == len(LEAD_TIMES)

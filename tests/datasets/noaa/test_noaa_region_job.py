@@ -10,8 +10,15 @@ from pydantic import ValidationError
 from datasets.common.config_models import DataVar, DataVarAttrs, Encoding
 from datasets.common.errors import SourceNotFoundError, SourceReadError
 from datasets.common.sources.grib import iter_messages, message_identity
+from datasets.common.sources.noaa_idx import parse_idx
 from datasets.common.timestamps import timedelta, timestamp
-from datasets.noaa.noaa_region_job import NoaaInternalAttrs, NoaaRegionJob, NoaaSourceFileCoord, needs_message
+from datasets.noaa.noaa_region_job import (
+    NoaaInternalAttrs,
+    NoaaRegionJob,
+    NoaaSourceFileCoord,
+    needs_message,
+    select_field,
+)
 from tests.support.grib_archive import ArchiveGrid, GribVariable, gfs_relative_path, write_gfs_archive
 from tests.support.range_server import RangeServer
 
@@ -137,3 +144,17 @@ def test_missing_index_or_grib_is_not_found(server: RangeServer, tmp_path: Path,
     with pytest.raises(SourceNotFoundError, match=r"\.idx"):
         job.download_file(coord)
     assert list(source_cache.rglob("*.grib2")) == []
+
+
+def test_a_field_is_found_under_an_alternative_element() -> None:
+    messages = parse_idx("1:0:d=2018071312:PRMSL:mean sea level:anl:\n2:100:d=2018071312:MSLMA:mean sea level:anl:\n")
+    attrs = NoaaInternalAttrs(
+        keep_mantissa_bits=10,
+        grib_element="MSLMA",
+        grib_index_level="mean sea level",
+        alternative_grib_elements=("PRMSL",),
+    )
+    assert select_field(messages, attrs.expected_field(timedelta(0))).start == 100
+    assert select_field(messages[:1], attrs.expected_field(timedelta(0))).element == "PRMSL"
+    with pytest.raises(SourceReadError, match=r"MSLMA\|PRMSL:mean sea level:1 hour fcst"):
+        select_field(messages, attrs.expected_field(timedelta("1h")))

@@ -1,24 +1,18 @@
-from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
-import numpy as np
 import pandas as pd
-import xarray as xr
 
 from datasets.common.errors import SourceNotFoundError
 from datasets.common.sources.grib import GridSpec
 from datasets.common.timestamps import timedelta, utc_now
-from datasets.common.transforms.deaccumulation import deaccumulate_to_rates_inplace
-from datasets.common.transforms.rounding import round_for_storage
-from datasets.common.transforms.units import kelvin_to_celsius_inplace
-from datasets.noaa.noaa_region_job import NoaaDataVar, NoaaRegionJob, NoaaSourceFileCoord
+from datasets.noaa.noaa_region_job import DEACCUMULATION_INVALID as DEACCUMULATION_INVALID
+from datasets.noaa.noaa_region_job import NoaaRegionJob, NoaaSourceFileCoord
 
 S3_BASE_URL = "https://noaa-gfs-bdp-pds.s3.amazonaws.com"
 NOMADS_BASE_URL = "https://nomads.ncep.noaa.gov/pub/data/nccf/com/gfs/prod"
 # Files this recent may not have reached the S3 bucket yet; NOMADS has them.
 NOMADS_FALLBACK_AGE = timedelta("12h")
-DEACCUMULATION_INVALID = "deaccumulation_invalid_values"
 
 
 class GfsSourceFileCoord(NoaaSourceFileCoord):
@@ -58,19 +52,3 @@ class NoaaGfsForecastRegionJob(NoaaRegionJob[GfsSourceFileCoord]):
             if fallback is None:
                 raise
             return super().download_file(coord.model_copy(update={"base_url": fallback}))
-
-    def apply_data_transformations(self, data_array: xr.DataArray, data_var: NoaaDataVar) -> Mapping[str, int]:
-        attrs = data_var.internal_attrs
-        values = data_array.values
-        counters = {}
-        if attrs.unit_conversion == "kelvin_to_celsius":
-            kelvin_to_celsius_inplace(values)
-        if attrs.deaccumulate_to_rate:
-            counters[DEACCUMULATION_INVALID] = deaccumulate_to_rates_inplace(
-                values,
-                data_array["lead_time"].values,
-                np.timedelta64(attrs.window_reset_hours, "h"),
-                axis=data_array.get_axis_num("lead_time"),
-            )
-        round_for_storage(values, attrs)
-        return counters

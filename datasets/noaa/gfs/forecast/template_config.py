@@ -25,18 +25,11 @@ from datasets.common.forecast_coordinates import (
 from datasets.common.sources.noaa_idx import WindowKind
 from datasets.common.template_config import CoordinateValues, TemplateConfig
 from datasets.common.timestamps import timedelta, timestamp
-from datasets.noaa.noaa_region_job import NoaaInternalAttrs
-
-type UnitConversion = Literal["kelvin_to_celsius"]
+from datasets.noaa.noaa_region_job import NoaaInternalAttrs, UnitConversion
 
 FORECAST_LENGTH = timedelta("384h")
 
-
-class GfsInternalAttrs(NoaaInternalAttrs):
-    unit_conversion: UnitConversion | None = None
-
-
-type GfsDataVar = DataVar[GfsInternalAttrs]
+type GfsDataVar = DataVar[NoaaInternalAttrs]
 
 WINDOW_COMMENT = {
     "ave": "Average over the window that ends at the valid time and starts at the previous 6-hourly reset "
@@ -88,7 +81,7 @@ def _var(
             flag_values=(0, 1) if flag_meanings else None,
             flag_meanings=flag_meanings,
         ),
-        internal_attrs=GfsInternalAttrs(
+        internal_attrs=NoaaInternalAttrs(
             keep_mantissa_bits=keep_mantissa_bits,
             grib_element=element,
             grib_index_level=level,

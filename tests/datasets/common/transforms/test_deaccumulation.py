@@ -4,7 +4,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from datasets.common.transforms.deaccumulation import NEGATIVE_RATE_TOLERANCE, deaccumulate_to_rates_inplace
+from datasets.common.transforms.deaccumulation import (
+    NEGATIVE_RATE_TOLERANCE,
+    deaccumulate_to_rates_inplace,
+    window_averages_to_step_averages_inplace,
+)
 
 SIX_HOURS = np.timedelta64(6, "h")
 GFS_LEADS_HOURS = [*range(121), *range(123, 385, 3)]
@@ -96,3 +100,23 @@ def test_never_yields_negative_rates(leads: list[int], reset_hours: int, seed: i
     finite = values[np.isfinite(values)]
     assert (finite >= 0).all()
     assert invalid == np.isnan(values[1:]).sum()
+
+
+def test_window_averages_become_averages_over_each_step() -> None:
+    hourly = np.array([np.nan, 2.0, 4.0, 6.0, 1.0, 3.0, 5.0, 7.0, 9.0], dtype=np.float64)
+    leads = list(range(9))
+    # the published averages over windows that start at the latest multiple of 6 h before each lead
+    windows = np.array(
+        [np.nan, *(np.mean(hourly[1 + 6 * ((h - 1) // 6) : h + 1]) for h in leads[1:])], dtype=np.float32
+    )
+
+    window_averages_to_step_averages_inplace(windows, hours(leads), SIX_HOURS, axis=0)
+
+    np.testing.assert_allclose(windows, hourly.astype(np.float32), rtol=1e-6)
+
+
+def test_step_averages_along_an_inner_axis_and_uneven_steps() -> None:
+    # 3-hourly steps after a 6-hourly reset: windows 120-123 and 120-126
+    windows = np.array([[10.0, 4.0, 5.0]] * 2, dtype=np.float32)
+    window_averages_to_step_averages_inplace(windows, hours([120, 123, 126]), SIX_HOURS, axis=1)
+    np.testing.assert_array_equal(windows, [[np.nan, 4.0, 6.0]] * 2)

@@ -1,0 +1,3 @@
+from datasets.noaa.gfs.analysis.dynamical_dataset import noaa_gfs_analysis
+
+__all__ = ["noaa_gfs_analysis"]
