@@ -6,8 +6,8 @@ import pytest
 
 from datasets.registry import DATASETS
 from pipelines.cli import build_app, run
+from pipelines.demo.range_server import RangeServer
 from tests.support.project_copy import PROJECT_ROOT, copy_project, run_in_copy
-from tests.support.range_server import RangeServer
 
 SAMPLES = PROJECT_ROOT / "tests" / "data" / "grib"
 SURFACE = "regular_latlon_surface.grib2"

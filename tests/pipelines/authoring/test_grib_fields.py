@@ -3,6 +3,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from datasets.common.sources.synthetic_archive import GribVariable, expected_value, write_grib_file
+from datasets.common.sources.synthetic_grids import ArchiveGrid
 from datasets.common.timestamps import timedelta, timestamp
 from pipelines.authoring.grib_fields import (
     field_bytes,
@@ -12,7 +14,6 @@ from pipelines.authoring.grib_fields import (
     messages_of_file,
     select_lines,
 )
-from tests.support.grib_archive import ArchiveGrid, GribVariable, expected_value, write_grib_file
 
 GRID = ArchiveGrid(resolution=10)
 INIT = timestamp("2024-01-01T06:00")

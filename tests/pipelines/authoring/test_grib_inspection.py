@@ -8,7 +8,7 @@ from datasets.common.errors import UserInputError
 from datasets.common.sources.grib import GridSpec, decode_message, iter_messages, split_fields
 from datasets.common.sources.noaa_idx import parse_idx
 from pipelines.authoring.grib_inspection import GribReport, inspect_grib, resolve_url
-from tests.support.range_server import RangeServer
+from pipelines.demo.range_server import RangeServer
 
 SAMPLES = Path(__file__).parents[2] / "data" / "grib"
 GFS = SAMPLES / "gfs.t12z.pgrbf120.2p5deg.grib2"
