@@ -32,6 +32,7 @@ from pipelines.demo.range_server import RangeServer
 from pipelines.local import run_local
 from steps.context import StepContext
 from steps.run_state import Filters
+from steps.write import WRITE_ENV
 
 INIT = timestamp("2021-05-01T00:00")
 LEADS = [timedelta(f"{h}h") for h in range(16)]
@@ -94,6 +95,7 @@ def main() -> None:
             f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
         )
         os.environ[CACHE_DIR_ENV] = str(Path(tmp) / "cache")
+        os.environ.update(WRITE_ENV)  # every path runs with the same glibc malloc settings
         server = RangeServer(root)
         try:
             ours = in_fresh_process(our_path, server.base_url, Path(tmp) / "ours.icechunk")

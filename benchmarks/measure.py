@@ -10,7 +10,7 @@ import psutil
 
 from datasets.common.config_models import FrozenBaseModel
 
-SAMPLE_SECONDS = 0.02
+SAMPLE_SECONDS = 0.05
 
 
 class Measurement(FrozenBaseModel):
@@ -33,15 +33,20 @@ def _tree_rss(process: psutil.Process) -> int:
 
 
 def measure(action: Callable[..., None], *args: object) -> Measurement:
-    """Run `action(*args)`; child processes count once they have exited (as pools' workers have at the end)."""
+    """Run `action(*args)`; child processes count once they have exited (as pools' workers have at the end).
+
+    The RSS sampler's own CPU time is left out.
+    """
     process = psutil.Process()
     peak = _tree_rss(process)
+    sampler_cpu = 0.0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, sampler_cpu
         while not done.wait(SAMPLE_SECONDS):
             peak = max(peak, _tree_rss(process))
+        sampler_cpu = time.thread_time()
 
     sampler = threading.Thread(target=sample, daemon=True)
     cpu, start = _cpu_seconds(), time.perf_counter()
@@ -52,4 +57,4 @@ def measure(action: Callable[..., None], *args: object) -> Measurement:
         wall = time.perf_counter() - start
         done.set()
         sampler.join()
-    return Measurement(wall_seconds=wall, cpu_seconds=_cpu_seconds() - cpu, peak_rss_bytes=peak)
+    return Measurement(wall_seconds=wall, cpu_seconds=_cpu_seconds() - cpu - sampler_cpu, peak_rss_bytes=peak)

@@ -1,5 +1,7 @@
+import ctypes
 import multiprocessing
 import os
+import platform
 import queue
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -20,6 +22,7 @@ from steps.write import WRITE_ENV, WriteSummary, write
 
 console = Console(stderr=True)
 MAX_LISTED_FAILURES = 20
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
 
 
 def run_local(
@@ -84,6 +87,7 @@ def run_local(
 
 def _run_writers(context: StepContext, run_id: str, workers_total: int, on_event: Any) -> list[WriteSummary]:
     if workers_total == 1:
+        _keep_large_buffers_in_the_heap()
         return [write(context, run_id=run_id, worker_index=0, workers_total=1, progress=on_event)]
     for name, value in WRITE_ENV.items():
         os.environ.setdefault(name, value)  # read by glibc when each spawned worker starts
@@ -112,6 +116,15 @@ def _run_writers(context: StepContext, run_id: str, workers_total: int, on_event
         finally:
             stop.set()
             drainer.join()
+
+
+def _keep_large_buffers_in_the_heap() -> None:
+    """For a write in this process, what WRITE_ENV does for spawned workers (glibc reads it only at start)."""
+    if platform.libc_ver()[0] != "glibc":
+        return
+    libc = ctypes.CDLL(None)
+    libc.mallopt(M_MMAP_THRESHOLD, int(WRITE_ENV["MALLOC_MMAP_THRESHOLD_"]))
+    libc.mallopt(M_TRIM_THRESHOLD, int(WRITE_ENV["MALLOC_TRIM_THRESHOLD_"]))
 
 
 def _drain(events: Any, stop: threading.Event, on_event: Any) -> None:

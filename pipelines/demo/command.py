@@ -96,7 +96,10 @@ def add_demo_command(app: typer.Typer) -> None:
         noaa-gfs-forecast from it into an Icechunk repository and draw a map."""
         summary, png = run_demo(store, inits, hours, workers)
         store = store.absolute()
-        console.print(f"\n[bold]{summary.message}[/bold]: {summary.append_dim_extent} init times")
+        console.print(
+            f"\n[bold]{summary.message}[/bold]: {summary.append_dim_extent} init times. The slice holds lead times "
+            f"0-{hours} h, so the dataset's other lead times are not found, as expected."
+        )
         typer.echo(f"Icechunk repository: {store}")
         typer.echo(f"Map of {MAP_VARIABLE}: {png.absolute()}")
         typer.echo(f"Open it with xarray:\n\n{how_to_open(store)}\n")

@@ -192,6 +192,8 @@ def split_fields(message: bytes) -> list[bytes]:
         number = message[position + 4]
         if length < 5 or position + length > len(message):
             raise SourceReadError(f"corrupt GRIB2 section {number} length {length} at byte {position}")
+        if number == 7 and not fields and message[position + length : position + length + 4] == END_MARKER:
+            return [message]  # one field: nothing to split (and no copy of its data)
         section = message[position : position + length]
         if number == 6:
             if section[5] == 254:  # reuse the previously defined bitmap

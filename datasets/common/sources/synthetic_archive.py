@@ -4,6 +4,7 @@ Values are exact functions of (variable, init, lead, latitude, longitude, member
 of 2**-fraction_bits and the packing is lossless for such values, so decoding returns them exactly.
 """
 
+import functools
 import multiprocessing
 import zlib
 from collections.abc import Sequence
@@ -96,7 +97,25 @@ def expected_value(
 ) -> np.ndarray:
     """The exact value of a message. Windowed variables default to the window that resets (not the total)."""
     lat, lon = np.broadcast_arrays(np.asarray(latitude, dtype=np.float64), np.asarray(longitude, dtype=np.float64))
-    spatial = spatial_field(variable, lat, lon)
+    return _message_values(variable, init, lead, spatial_field(variable, lat, lon), member, window_start)
+
+
+@functools.lru_cache(maxsize=64)
+def _spatial_field_on_grid(variable: GribVariable, grid: Grid) -> np.ndarray:
+    """Every file of an archive shares it: computed once per variable and grid in a process."""
+    spatial = spatial_field(variable, *grid.mesh())
+    spatial.flags.writeable = False
+    return spatial
+
+
+def _message_values(
+    variable: GribVariable,
+    init: pd.Timestamp,
+    lead: pd.Timedelta,
+    spatial: np.ndarray,
+    member: int | None,
+    window_start: pd.Timedelta | None,
+) -> np.ndarray:
     hours = int(lead / timedelta("1h"))
     if variable.window_kind is None:
         return hourly_value(variable, init, hours, spatial, member)
@@ -215,16 +234,14 @@ def write_grib_file(
     member: int | None = None,
 ) -> Path:
     """Write `path` and `path.idx`; each variable contributes the messages `GribVariable.windows` lists."""
-    latitude, longitude = grid.mesh()
     path.parent.mkdir(parents=True, exist_ok=True)
     lines, offset = [], 0
     extra = ensemble_text(member)
     with path.open("wb") as f:
         for variable in variables:
             for window_start in variable.windows(lead):
-                values = expected_value(
-                    variable, init, lead, latitude, longitude, member=member, window_start=window_start
-                )
+                spatial = _spatial_field_on_grid(variable, grid)
+                values = _message_values(variable, init, lead, spatial, member, window_start)
                 message = encode_message(variable, init, lead, grid, values, window_start=window_start, member=member)
                 if window_start is None:
                     forecast = forecast_text(lead, None)

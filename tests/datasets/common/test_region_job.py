@@ -9,6 +9,7 @@ import xarray as xr
 from hypothesis import given
 from hypothesis import strategies as st
 from zarr.abc.store import Store
+from zarr.storage import LocalStore
 
 from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.region_job import worker_share
@@ -110,22 +111,26 @@ def test_a_job_writes_only_the_region_its_hook_leaves(synthetic: DynamicalDatase
     assert results[name].succeeded == len(LEAD_TIMES)
 
 
-def published_sevens(ds: xr.Dataset) -> Store:
-    session = icechunk.Repository.create(icechunk.in_memory_storage()).writable_session("main")
-    ds.to_zarr(session.store, mode="w", compute=False, zarr_format=3, consolidated=False)
+def published_sevens(ds: xr.Dataset, store: Store) -> Store:
+    ds.to_zarr(store, mode="w", compute=False, zarr_format=3, consolidated=False)
     sevens = {v.name: (ds[v.name].dims, np.full(ds[v.name].shape, 7.0, dtype=np.float32)) for v in DATA_VARS}
-    xr.Dataset(sevens).to_zarr(session.store, region="auto", mode="r+")
-    return session.store
+    xr.Dataset(sevens).to_zarr(store, region="auto", mode="r+", consolidated=False)
+    return store
 
 
 @pytest.mark.parametrize("published_extent", [0, 1])
-def test_positions_after_the_last_file_are_stored_as_fill(synthetic: DynamicalDataset, published_extent: int) -> None:
+@pytest.mark.parametrize("kind", ["icechunk", "zarr"])
+def test_positions_after_the_last_file_are_stored_as_fill(
+    synthetic: DynamicalDataset, published_extent: int, kind: str, tmp_path: Path
+) -> None:
     """The buffer stops at the last lead time with a file; what the job rewrites beyond it becomes NaN, whether
     the job rewrites whole shards (old shards deleted) or only their tail (the rest of the shard kept)."""
     ds = template(synthetic, 2)
     root = Path(synthetic.source_base_url)
     write_source_archive(root, INITS[:2], missing=[(init, LEAD_TIMES[-1]) for init in INITS[:2]])
-    store = published_sevens(ds)
+    plain = LocalStore(tmp_path / "replica.zarr")
+    icechunk_store = icechunk.Repository.create(icechunk.in_memory_storage()).writable_session("main").store
+    store = published_sevens(ds, icechunk_store if kind == "icechunk" else plain)
     job = KeepsAllButTheLastPosition.get_jobs(
         ds, "init_time", DATA_VARS, source_url=str(root), published_extent=published_extent
     )[0]
