@@ -44,7 +44,7 @@ def published_extent(store: Store, append_dim: str) -> int:
         return 0
 
 
-def structure(ds: xr.Dataset, append_dim: str) -> dict[str, Any]:
+def _structure(ds: xr.Dataset) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for name, var in ds.variables.items():
         encoding = var.encoding
@@ -59,8 +59,8 @@ def structure(ds: xr.Dataset, append_dim: str) -> dict[str, Any]:
 
 def check_no_structural_drift(published: xr.Dataset, template: xr.Dataset, append_dim: str) -> None:
     """Refuse changes to a published variable's dims/dtype/chunks/shards or to non-append coordinate values."""
-    published_structure = structure(published, append_dim)
-    template_structure = structure(template, append_dim)
+    published_structure = _structure(published)
+    template_structure = _structure(template)
     for name, expected in published_structure.items():
         if name not in template_structure:
             raise UserInputError(f"refusing: published variable {name!r} is missing from the template")
