@@ -1,7 +1,8 @@
 """The two paths the GFS end-to-end benchmark compares ours with: what a user would write, and the floor."""
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,9 @@ import icechunk
 import numpy as np
 import xarray as xr
 import zarr
+from zarr.storage import LocalStore
 
+from datasets.common.region_job import worker_share
 from datasets.common.sources.noaa_idx import parse_idx
 from datasets.common.transforms.rounding import round_for_storage
 from datasets.noaa.gfs.forecast.template_config import GfsDataVar
@@ -43,17 +46,17 @@ def naive_path(paths: Sequence[Path], filters: Sequence[dict[str, Any]], names: 
     session.commit("naive")
 
 
-def floor_path(paths: Sequence[Path], data_vars: Sequence[GfsDataVar], store: Path, threads: int) -> None:
-    """Only the necessary work: decode each message with eccodes, round, and write the same shards with zarr."""
-    files = [path.read_bytes() for path in paths]
+def floor_path(paths: Sequence[Path], data_vars: Sequence[GfsDataVar], store: Path, processes: int) -> None:
+    """Only the necessary work, on every core: decode each message with eccodes, round, and write the same shards
+    with zarr into a plain Zarr store (one process per block of variables: zarr's writes hold one core each)."""
     ranges = [[m.byte_range for m in parse_idx(p.with_name(p.name + ".idx").read_text())] for p in paths]
-    session = icechunk.Repository.create(icechunk.local_filesystem_storage(str(store))).writable_session("main")
-    first = eccodes.codes_new_from_message(files[0][: ranges[0][0][1]])
-    nj, ni = eccodes.codes_get_long(first, "Nj"), eccodes.codes_get_long(first, "Ni")
-    eccodes.codes_release(first)
-    arrays = {
-        v.name: zarr.create_array(
-            session.store,
+    with paths[0].open("rb") as f:
+        handle = eccodes.codes_new_from_message(f.read(ranges[0][0][1] or -1))
+    nj, ni = eccodes.codes_get_long(handle, "Nj"), eccodes.codes_get_long(handle, "Ni")
+    eccodes.codes_release(handle)
+    for v in data_vars:
+        zarr.create_array(
+            LocalStore(store),
             name=v.name,
             shape=(1, LEAD_TIMES, nj, ni),
             chunks=v.encoding.chunks,
@@ -62,22 +65,38 @@ def floor_path(paths: Sequence[Path], data_vars: Sequence[GfsDataVar], store: Pa
             fill_value=v.encoding.fill_value,
             compressors=list(v.encoding.compressors),
         )
-        for v in data_vars
-    }
+    indexes = list(range(len(data_vars)))
+    blocks = [worker_share(indexes, i, processes) for i in range(processes)]
+    with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
+        futures = [
+            pool.submit(_write_variables, paths, ranges, [data_vars[i] for i in block], block, store)
+            for block in blocks
+        ]
+        for future in futures:
+            future.result()
 
-    def write_variable(index: int) -> None:
-        buffer = np.empty((len(files), nj, ni), dtype=np.float32)
-        half = ni // 2
-        for lead, (data, file_ranges) in enumerate(zip(files, ranges, strict=True)):
+
+def _write_variables(
+    paths: Sequence[Path],
+    ranges: Sequence[Sequence[tuple[int, int | None]]],
+    data_vars: Sequence[GfsDataVar],
+    indexes: Sequence[int],
+    store: Path,
+) -> None:
+    for data_var, index in zip(data_vars, indexes, strict=True):
+        buffer: np.ndarray | None = None
+        for lead, (path, file_ranges) in enumerate(zip(paths, ranges, strict=True)):
             start, end = file_ranges[index]
-            handle = eccodes.codes_new_from_message(data[start:end])
+            with path.open("rb") as f:
+                f.seek(start)
+                handle = eccodes.codes_new_from_message(f.read(-1 if end is None else end - start))
+            nj, ni = eccodes.codes_get_long(handle, "Nj"), eccodes.codes_get_long(handle, "Ni")
             values = eccodes.codes_get_values(handle).reshape(nj, ni)
             eccodes.codes_release(handle)
-            buffer[lead, :, :half] = values[:, half:]
-            buffer[lead, :, half:] = values[:, :half]
-        round_for_storage(buffer, data_vars[index].internal_attrs)
-        arrays[data_vars[index].name][0, : len(files)] = buffer
-
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(write_variable, range(len(data_vars))))
-    session.commit("floor")
+            if buffer is None:
+                buffer = np.empty((len(paths), nj, ni), dtype=np.float32)
+            buffer[lead, :, : ni // 2] = values[:, ni // 2 :]
+            buffer[lead, :, ni // 2 :] = values[:, : ni // 2]
+        assert buffer is not None
+        round_for_storage(buffer, data_var.internal_attrs)
+        zarr.open_array(LocalStore(store), path=data_var.name, mode="r+")[0, : len(paths)] = buffer

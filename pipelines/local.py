@@ -92,30 +92,25 @@ def _run_writers(context: StepContext, run_id: str, workers_total: int, on_event
     for name, value in WRITE_ENV.items():
         os.environ.setdefault(name, value)  # read by glibc when each spawned worker starts
     spawn = multiprocessing.get_context("spawn")
-    with spawn.Manager() as manager:
-        events = manager.Queue()
-        stop = threading.Event()
-        drainer = threading.Thread(target=_drain, args=(events, stop, on_event), daemon=True)
-        drainer.start()
-        try:
-            with ProcessPoolExecutor(max_workers=workers_total, mp_context=spawn) as pool:
-                futures = [
-                    pool.submit(
-                        _write_in_worker,
-                        context.dataset,
-                        context.store,
-                        context.source_url,
-                        run_id,
-                        index,
-                        workers_total,
-                        events,
-                    )
-                    for index in range(workers_total)
-                ]
-                return [future.result() for future in futures]
-        finally:
-            stop.set()
-            drainer.join()
+    events = spawn.Queue()
+    stop = threading.Event()
+    drainer = threading.Thread(target=_drain, args=(events, stop, on_event), daemon=True)
+    drainer.start()
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers_total, mp_context=spawn, initializer=_receive_events, initargs=(events,)
+        ) as pool:
+            futures = [
+                pool.submit(
+                    _write_in_worker, context.dataset, context.store, context.source_url, run_id, index, workers_total
+                )
+                for index in range(workers_total)
+            ]
+            return [future.result() for future in futures]
+    finally:
+        stop.set()
+        drainer.join()
+        events.close()
 
 
 def _keep_large_buffers_in_the_heap() -> None:
@@ -136,6 +131,14 @@ def _drain(events: Any, stop: threading.Event, on_event: Any) -> None:
         on_event(kind, amount)
 
 
+_worker_events: Any = None  # the parent's event queue, in a worker process
+
+
+def _receive_events(events: Any) -> None:
+    global _worker_events
+    _worker_events = events
+
+
 def _write_in_worker(
     dataset: DynamicalDataset[Any, Any],
     store: StoreConfig,
@@ -143,12 +146,11 @@ def _write_in_worker(
     run_id: str,
     worker_index: int,
     workers_total: int,
-    events: Any,
 ) -> WriteSummary:
     context = StepContext(dataset=dataset, store=store, source_url=source_url)
 
     def forward(kind: str, amount: float) -> None:
-        events.put((kind, amount))
+        _worker_events.put((kind, amount))
 
     return write(context, run_id=run_id, worker_index=worker_index, workers_total=workers_total, progress=forward)
 

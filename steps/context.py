@@ -6,7 +6,7 @@ import pandas as pd
 import xarray as xr
 
 from datasets.common.dynamical_dataset import DynamicalDataset
-from datasets.common.region_job import RegionJob, worker_share
+from datasets.common.region_job import RegionJob, split_variables, worker_share
 from datasets.common.storage import StoreConfig, open_repository
 from datasets.common.timestamps import timestamp
 from steps.run_state import Filters, PlanRecord, RunState
@@ -80,7 +80,8 @@ def planned_jobs(
     wanted = set(plan.job_keys)
     published_extent = plan.published_extent if plan.operation == "update" else 0
     template = planned_template(context, plan)
-    jobs = [job for job in jobs_for(context, template, plan.filters, published_extent) if job.key in wanted]
+    all_jobs = split_variables(jobs_for(context, template, plan.filters, published_extent), plan.variable_parts)
+    jobs = [job for job in all_jobs if job.key in wanted]
     assert len(jobs) == len(wanted), f"recomputed {len(jobs)} of the plan's {len(wanted)} jobs"
     return worker_share(jobs, worker_index, workers_total)
 

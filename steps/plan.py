@@ -4,6 +4,7 @@ import pandas as pd
 import xarray as xr
 
 from datasets.common.errors import UserInputError
+from datasets.common.region_job import split_variables
 from datasets.common.timestamps import timestamp, utc_now
 from steps.context import StepContext, end_of, jobs_for, temp_branch_name
 from steps.metadata import attributes_differ, check_no_structural_drift, open_published
@@ -67,6 +68,8 @@ def plan(
             filters = Filters()
     if not jobs:
         raise UserInputError("no jobs: the filters select nothing")
+    variable_parts = -(-workers_total // len(jobs)) if len(jobs) < workers_total else 1
+    jobs = split_variables(jobs, variable_parts)
 
     branch = temp_branch_name(run_id)
     message = f"plan {operation} {run_id}"
@@ -96,6 +99,7 @@ def plan(
         plan_snapshot=plan_snapshot,
         published_extent=0 if published is None else published.sizes[append_dim],
         replicas=tuple(replicas),
+        variable_parts=variable_parts,
     )
     state.write_model(PLAN, record)
     return record

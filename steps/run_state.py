@@ -35,6 +35,7 @@ class PlanRecord(FrozenBaseModel):
     plan_snapshot: str
     published_extent: int
     replicas: tuple[ReplicaPlan, ...] = ()
+    variable_parts: int = 1  # each shard's variables split this many ways (fewer shards than workers)
 
     @property
     def worker_indices(self) -> list[int]:

@@ -378,6 +378,19 @@ def append_dim_shard_size(template_ds: xr.Dataset, append_dim: str, data_vars: S
     return sizes.pop()
 
 
+def split_variables[J: RegionJob[Any, Any]](jobs: Sequence[J], parts: int) -> list[J]:
+    """Each job as up to `parts` jobs over contiguous blocks of its variables, so that fewer shards than
+    workers still keep every worker busy (each part writes only its own variables' shards)."""
+    if parts == 1:
+        return list(jobs)
+    split = []
+    for job in jobs:
+        count = min(parts, len(job.data_vars))
+        blocks = (worker_share(job.data_vars, i, count) for i in range(count))
+        split.extend(job.model_copy(update={"data_vars": tuple(block)}) for block in blocks)
+    return split
+
+
 def worker_share[T](jobs: Sequence[T], worker_index: int, workers_total: int) -> list[T]:
     """Contiguous, near-equal blocks: concurrent workers start far apart along the append dim."""
     base, extra = divmod(len(jobs), workers_total)

@@ -132,9 +132,12 @@ def _modification_stamp(path: Path) -> tuple[tuple[str, int, int], ...]:
 @functools.lru_cache(maxsize=16)
 def _stored_template(path: Path, stamp: tuple[tuple[str, int, int], ...]) -> xr.Dataset:
     """The checked-in template with its coordinates in memory, read once per process (and per rewrite)."""
-    stored = xr.open_zarr(path, chunks=None, decode_timedelta=True, consolidated=False)
-    for name in stored.coords:
-        stored[name].load()
+    with xr.open_zarr(path, chunks=None, decode_timedelta=True, consolidated=False) as opened:
+        stored = opened.copy()
+        for name in stored.coords:
+            stored[name].load()
+        for name, var in opened.data_vars.items():  # keep metadata only: no open zarr arrays linger in the cache
+            stored[name] = var.copy(data=dask.array.empty(var.shape, dtype=var.dtype, chunks=-1))
     return stored
 
 

@@ -8,7 +8,8 @@ from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.transforms.rounding import round_float32_inplace
 from pipelines.local import run_local
 from steps.context import StepContext
-from steps.run_state import Filters
+from steps.plan import PLAN
+from steps.run_state import Filters, PlanRecord
 from tests.support.runs import INITS, read_main
 from tests.support.synthetic_dataset import DATA_VARS, LEAD_TIMES, expected_value, write_source_archive
 
@@ -33,6 +34,30 @@ def test_one_and_three_workers_write_identical_bytes(synthetic: DynamicalDataset
     for var in DATA_VARS:
         np.testing.assert_array_equal(one[var.name].values, three[var.name].values)
         assert one[var.name].values.tobytes() == three[var.name].values.tobytes()
+
+
+@pytest.mark.slow
+def test_one_shard_with_two_workers_splits_its_variables(
+    synthetic: DynamicalDataset, source: Path, tmp_path: Path
+) -> None:
+    stores = {workers: str(tmp_path / f"{workers}.icechunk") for workers in (1, 2)}
+    for workers, store_url in stores.items():
+        context = StepContext.create(synthetic, store_url)
+        summary = run_local(
+            context, operation="backfill", run_id="r", append_dim_end=INITS[2], workers=workers, show_progress=False
+        )
+        assert summary.published
+    record = StepContext.create(synthetic, stores[2]).run_state("r").read_model(PLAN, PlanRecord)
+    assert (record.variable_parts, record.workers_total, len(record.job_keys)) == (2, 2, 2)
+    one, two = read_main(stores[1]), read_main(stores[2])
+    assert one.sizes["init_time"] == 2
+    for var in DATA_VARS:
+        assert one[var.name].values.tobytes() == two[var.name].values.tobytes()
+        for i, init_time in enumerate(INITS[:2]):
+            for j, lead_time in enumerate(LEAD_TIMES):
+                np.testing.assert_array_equal(
+                    two[var.name].values[i, j], expected_stored(var.name, init_time, lead_time)
+                )
 
 
 def test_backfill_stores_expected_values_and_reports_missing(synthetic: DynamicalDataset, tmp_path: Path) -> None:

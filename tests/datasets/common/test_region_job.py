@@ -12,7 +12,7 @@ from zarr.abc.store import Store
 from zarr.storage import LocalStore
 
 from datasets.common.dynamical_dataset import DynamicalDataset
-from datasets.common.region_job import worker_share
+from datasets.common.region_job import split_variables, worker_share
 from datasets.common.results import VariableResult
 from datasets.common.timestamps import timestamp
 from datasets.common.transforms.rounding import round_for_storage
@@ -146,3 +146,13 @@ def test_positions_after_the_last_file_are_stored_as_fill(
             assert np.isnan(values[i, -1]).all()
         assert (values[:published_extent] == 7).all()
         assert results[var.name].succeeded == (2 - published_extent) * (len(LEAD_TIMES) - 1)
+
+
+def test_split_variables_keeps_each_shard_and_covers_every_variable(synthetic: DynamicalDataset) -> None:
+    jobs = SyntheticRegionJob.get_jobs(template(synthetic, 3), "init_time", DATA_VARS)
+    assert split_variables(jobs, 1) == jobs
+    split = split_variables(jobs, 3)  # more parts than variables: one variable per job
+    assert [(j.region, [v.name for v in j.data_vars]) for j in split] == [
+        (job.region, [var.name]) for job in jobs for var in DATA_VARS
+    ]
+    assert len({j.key for j in split}) == len(split)
