@@ -1,5 +1,4 @@
 import hashlib
-import itertools
 import queue
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -10,14 +9,13 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 import xarray as xr
-import zarr
 from zarr.abc.store import Store
-from zarr.core.sync import sync
 
 from datasets.common.config_models import DataVar, FrozenBaseModel
 from datasets.common.errors import SourceNotFoundError, SourceReadError
 from datasets.common.region_layout import Download, RegionLayout
 from datasets.common.results import SourceFileStatus, VariableResult, build_variable_result
+from datasets.common.shard_writer import write_block
 from datasets.common.timestamps import timestamp
 from datasets.common.transforms.rounding import round_for_storage
 
@@ -318,7 +316,7 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         counters = self.apply_data_transformations(data_array, data_var) if buffer.size else {}
         offset = self.region.start - processing_region.start
         out = buffer[offset : offset + self.region.stop - self.region.start]
-        write_region(stores, data_var.name, self.region, out)
+        write_block(stores, data_var.name, (self.region,), out)
         progress("bytes_written", out.nbytes)
         return build_variable_result(
             data_var.name,
@@ -329,43 +327,6 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
             ),
             counters,
         )
-
-
-def write_region(stores: Sequence[Store], name: str, region: slice, values: np.ndarray) -> None:
-    """Write `values` at `region` of the append dim, which replace whatever the store held there.
-
-    `values` may stop short of the array's extent along the other dims: the rest of the region becomes fill.
-    """
-    for store in stores:
-        array = zarr.open_array(store=store, path=name, mode="r+", zarr_format=3)
-        extent = array.shape[1:]
-        assert len(values.shape) == len(array.shape), f"{name}: region shape {values.shape} does not fit {array.shape}"
-        assert all(v <= a for v, a in zip(values.shape[1:], extent, strict=True)), (
-            f"{name}: region shape {values.shape} does not fit {array.shape}"
-        )
-        if values.shape[1:] == extent:
-            array[region] = values
-        elif _covers_whole_shards(array, region):
-            _delete_shards(array, region)
-            if values.size:
-                array[(region, *(slice(0, n) for n in values.shape[1:]))] = values
-        else:
-            padded = np.full((values.shape[0], *extent), array.fill_value, dtype=values.dtype)
-            padded[(slice(None), *(slice(0, n) for n in values.shape[1:]))] = values
-            array[region] = padded
-
-
-def _covers_whole_shards(array: zarr.Array, region: slice) -> bool:
-    shard = (array.shards or array.chunks)[0]
-    return region.start % shard == 0 and (region.stop % shard == 0 or region.stop == array.shape[0])
-
-
-def _delete_shards(array: zarr.Array, region: slice) -> None:
-    shard_shape = array.shards or array.chunks
-    append_shards = range(region.start // shard_shape[0], -(-region.stop // shard_shape[0]))
-    other_shards = (range(-(-size // shard)) for size, shard in zip(array.shape[1:], shard_shape[1:], strict=True))
-    for shard in itertools.product(append_shards, *other_shards):
-        sync((array.store_path / array.metadata.encode_chunk_key(shard)).delete())
 
 
 def append_dim_shard_size(template_ds: xr.Dataset, append_dim: str, data_vars: Sequence[DataVar[Any]]) -> int:
