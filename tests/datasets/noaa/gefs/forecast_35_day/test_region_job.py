@@ -22,6 +22,7 @@ from datasets.noaa.gefs.forecast_35_day.region_job import (
 from datasets.noaa.gefs.forecast_35_day.template_config import GefsDataVar, NoaaGefsForecast35DayTemplateConfig
 from datasets.noaa.noaa_region_job import DEACCUMULATION_INVALID
 from pipelines.demo.range_server import RangeServer
+from tests.support.block_plans import first_job_block_plan
 from tests.support.gefs_archive import (
     COARSE_GRID,
     SmallGridRegionJob,
@@ -113,6 +114,8 @@ def test_every_value_of_every_variable_and_member_is_exact(
 ) -> None:
     server = http_archive(archive)
     store = empty_store(template_ds)
+    plan = first_job_block_plan(SmallGridRegionJob, template_ds, config.data_vars, server.base_url)
+    assert (len(plan.blocks), plan.parallelism) == (2, 2)  # blocks on: two variables at a time, rows of shards
     results = process(template_ds, config.data_vars, store, server.base_url)
 
     ds = stored(store)
@@ -271,3 +274,21 @@ def test_coords_pick_the_file_type_by_lead_and_carry_the_member(
         ("TMAX", "246-252 hour max fcst", 3),
     ]
     assert by_lead[(3, 237)].fields[1].forecast == "234-237 hour max fcst"
+
+
+def test_a_real_region_is_processed_in_four_blocks_within_the_memory_budget(
+    now: Callable[[pd.Timestamp], None],
+) -> None:
+    config = NoaaGefsForecast35DayTemplateConfig()
+    template_ds = config.get_template(LATER).sel(init_time=slice(INIT, None))
+    plan = first_job_block_plan(NoaaGefsForecast35DayRegionJob, template_ds, config.data_vars, S3_BASE_URL)
+    assert NoaaGefsForecast35DayRegionJob.memory_budget_bytes is not None
+    assert plan.parallelism == 2
+    assert plan.parallelism * plan.block_size * 4 <= NoaaGefsForecast35DayRegionJob.memory_budget_bytes
+    assert [(b["latitude"], b["longitude"].stop - b["longitude"].start) for b in plan.blocks] == [
+        (slice(0, 721), 368),
+        (slice(0, 721), 368),
+        (slice(0, 721), 368),
+        (slice(0, 721), 336),
+    ]
+    assert plan.block_size == 31 * 181 * 721 * 368
