@@ -16,7 +16,7 @@ from datasets.common.config_models import DataVar, FrozenBaseModel
 from datasets.common.errors import SourceNotFoundError, SourceReadError
 from datasets.common.region_layout import Download, RegionLayout
 from datasets.common.results import SourceFileStatus, VariableResult, build_variable_result
-from datasets.common.shard_blocks import Block, BlockPlan, plan_blocks
+from datasets.common.shard_blocks import Block, BlockPlan, plan_blocks, shard_shape
 from datasets.common.shard_writer import write_block
 from datasets.common.timestamps import timestamp
 from datasets.common.transforms.rounding import round_for_storage
@@ -309,20 +309,11 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
             f"block dims {self.block_dims} must be dims no source file locates {layout.field_dims}: "
             "transforms work along the others (e.g. lead_time) and need them whole"
         )
-        shard_sizes = {
-            tuple(
-                (dim, size)
-                for dim, size in zip(layout.dims, shard_shape(processing_ds[v.name]), strict=True)
-                if dim in self.block_dims
-            )
-            for v in group
-        }
-        assert len(shard_sizes) == 1, (
-            f"a group's variables disagree on their shards along the block dims: {shard_sizes}"
-        )
+        shards = {shard_shape(processing_ds[v.name]) for v in group}
+        assert len(shards) == 1, f"a group's variables disagree on their shards: {shards}"
         return plan_blocks(
             dict(zip(layout.dims, layout.shape, strict=True)),
-            dict(shard_sizes.pop()),
+            dict(zip(layout.dims, shards.pop(), strict=True)),
             self.block_dims,
             np.dtype(np.float32).itemsize,
             self.memory_budget_bytes,
@@ -352,7 +343,7 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
                 return (SourceFileStatus.read_failed, str(e))
             position = layout.positions[index]
             assert position is not None, "every downloaded file has a position"
-            values[position] = field[field_selection] if block else field
+            values[position] = field[field_selection]
             return (SourceFileStatus.succeeded, "")
 
         with ThreadPoolExecutor(self.read_parallelism) as pool:
@@ -372,16 +363,11 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         counters = self.apply_data_transformations(data_array, data_var) if values.size else {}
         offset = self.region.start - processing_region.start
         out = values[offset : offset + self.region.stop - self.region.start]
-        selection = [self.region, *(block.get(dim, slice(None)) for dim in layout.dims[1:])]
-        while len(selection) > 1 and selection[-1] == slice(None):
-            selection.pop()
-        write_block(stores, data_var.name, tuple(selection), out)
+        last = max((layout.dims.index(dim) for dim in block), default=0)
+        selection = (self.region, *(block.get(dim, slice(None)) for dim in layout.dims[1 : last + 1]))
+        write_block(stores, data_var.name, selection, out)
         progress("bytes_written", out.nbytes)
         return counters
-
-
-def shard_shape(template_var: xr.DataArray) -> tuple[int, ...]:
-    return template_var.encoding.get("shards") or template_var.encoding["chunks"]
 
 
 def append_dim_shard_size(template_ds: xr.Dataset, append_dim: str, data_vars: Sequence[DataVar[Any]]) -> int:

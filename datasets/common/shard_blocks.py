@@ -5,6 +5,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import xarray as xr
+
 # Block dim -> slice of it; `{}` is the whole region
 type Block = Mapping[str, slice]
 
@@ -14,6 +16,10 @@ class BlockPlan:
     blocks: tuple[Block, ...]
     parallelism: int  # buffers in flight (variables processed at once)
     block_size: int  # elements of the largest block: each buffer holds this many
+
+
+def shard_shape(template_var: xr.DataArray) -> tuple[int, ...]:
+    return tuple(template_var.encoding.get("shards") or template_var.encoding["chunks"])
 
 
 def plan_blocks(
