@@ -2,7 +2,8 @@
 
 Writes 16 GFS-layout files (one init, leads 0-15 h) of 10 full-grid 0.25 degree complex-packed messages with
 small-scale noise (realistic packed sizes), then, each in a fresh process:
-- ours: `run_local` backfill of noaa-gfs-forecast with 2 workers from a loopback HTTP mirror;
+- ours: `run_local` backfill of noaa-gfs-forecast from a loopback HTTP mirror, with one worker (the `backfill-local`
+  default: threads inside one process) and with one worker process per core;
 - naive: `xarray.open_dataset(engine="cfgrib")` per variable per file, concat, `to_zarr` into Icechunk;
 - floor: eccodes decode of every message, rounding, and zarr writes of the same shards into a plain Zarr store,
   one process per core.
@@ -39,7 +40,7 @@ from steps.write import WRITE_ENV
 INIT = timestamp("2021-05-01T00:00")
 LEADS = [timedelta(f"{h}h") for h in range(16)]
 DATA_VARS = [v for v in GFS_DATA_VARS if v.internal_attrs.window_kind is None][:10]
-WORKERS = 2
+CORES = os.cpu_count() or 1
 
 
 def write_archive(root: Path) -> list[Path]:
@@ -50,7 +51,7 @@ def write_archive(root: Path) -> list[Path]:
     return write_gfs_archive(root, [INIT], LEADS, variables, FULL_GRID, workers=os.cpu_count() or 1)
 
 
-def our_path(source_url: str, store: Path) -> None:
+def our_path(source_url: str, store: Path, workers: int) -> None:
     context = StepContext.create(noaa_gfs_forecast(), str(store), source_url)
     summary = run_local(
         context,
@@ -58,7 +59,7 @@ def our_path(source_url: str, store: Path) -> None:
         run_id="benchmark",
         append_dim_end=INIT + timedelta("6h"),
         filters=Filters(variable_names=tuple(v.name for v in DATA_VARS)),
-        workers=WORKERS,
+        workers=workers,
         show_progress=False,
     )
     assert summary.published, summary.message
@@ -72,9 +73,9 @@ def in_fresh_process(action: Callable[..., None], *args: object) -> Measurement:
 
 def report(label: str, m: Measurement, messages: int, grib_bytes: int) -> None:
     print(
-        f"{label:<7} wall {m.wall_seconds:6.2f} s  cpu {m.cpu_seconds:6.2f} s  "
+        f"{label:<8} wall {m.wall_seconds:6.2f} s  cpu {m.cpu_seconds:6.2f} s  "
         f"{grib_bytes / m.wall_seconds / 1e6:6.1f} MB/s GRIB  {messages / m.wall_seconds:6.1f} msg/s  "
-        f"{messages / m.wall_seconds / WORKERS:6.1f} msg/s per core  {messages / m.cpu_seconds:5.1f} msg per cpu-s  "
+        f"{messages / m.wall_seconds / CORES:6.1f} msg/s per core  {messages / m.cpu_seconds:5.1f} msg per cpu-s  "
         f"peak RSS {m.peak_rss_bytes / 1e6:6.0f} MB"
     )
 
@@ -102,13 +103,14 @@ def main() -> None:
         os.environ.update(WRITE_ENV)  # every path runs with the same glibc malloc settings
         server = RangeServer(root)
         try:
-            ours = in_fresh_process(our_path, server.base_url, Path(tmp) / "ours.icechunk")
+            ours = in_fresh_process(our_path, server.base_url, Path(tmp) / "ours.icechunk", 1)
+            ours_processes = in_fresh_process(our_path, server.base_url, Path(tmp) / "ours-processes.icechunk", CORES)
         finally:
             server.close()
         names = [v.name for v in DATA_VARS]
         naive = in_fresh_process(naive_path, paths, cfgrib_filters(paths[0]), names, Path(tmp) / "naive.icechunk")
         floor = in_fresh_process(floor_path, paths, DATA_VARS, Path(tmp) / "floor.zarr", os.cpu_count() or 1)
-        for label, m in (("ours", ours), ("naive", naive), ("floor", floor)):
+        for label, m in (("ours", ours), (f"ours {CORES}p", ours_processes), ("naive", naive), ("floor", floor)):
             report(label, m, messages, grib_bytes)
         print(
             f"ours / floor wall {ours.wall_seconds / floor.wall_seconds:.2f} (target <= 1.3); "

@@ -52,7 +52,9 @@ def forecast_time_coordinates(n_leads: int) -> list[Coordinate]:
         ),
         Coordinate(
             name="valid_time",
-            encoding=time_encoding((APPEND_DIM_COORDINATE_CHUNK_SIZE, n_leads), TIME_UNITS),
+            # as many values per chunk as the 1-D coordinates: a full-width (100 000, leads) chunk would cost
+            # hundreds of MB to rewrite on every metadata write
+            encoding=time_encoding((max(1, APPEND_DIM_COORDINATE_CHUNK_SIZE // n_leads), n_leads), TIME_UNITS),
             attrs=CoordinateAttrs(long_name="Valid time", standard_name="time"),
         ),
         Coordinate(
