@@ -2,15 +2,17 @@
 
 Writes 16 GFS-layout files (one init, leads 0-15 h) of 10 full-grid 0.25 degree complex-packed messages with
 small-scale noise (realistic packed sizes), then, each in a fresh process:
-- ours: `run_local` backfill of noaa-gfs-forecast with 2 workers from a loopback HTTP mirror;
+- ours: `run_local` backfill of noaa-gfs-forecast from a loopback HTTP mirror, with one worker (the `backfill-local`
+  default: threads inside one process) and with one worker process per core;
 - naive: `xarray.open_dataset(engine="cfgrib")` per variable per file, concat, `to_zarr` into Icechunk;
 - floor: eccodes decode of every message, rounding, and zarr writes of the same shards into a plain Zarr store,
   one process per core.
-Run: `uv run python -m benchmarks.gfs_end_to_end [ARCHIVE_DIR]` (files already in ARCHIVE_DIR are reused).
+Run: `uv run python -m benchmarks.gfs_end_to_end [ARCHIVE_DIR] [--leads N]` (files already in ARCHIVE_DIR are reused;
+`--leads 105` fills one whole lead-time chunk, so no chunk is mostly padding).
 """
 
+import argparse
 import os
-import sys
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +20,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import zarr
 from zarr.storage import LocalStore
 
@@ -37,20 +40,19 @@ from steps.run_state import Filters
 from steps.write import WRITE_ENV
 
 INIT = timestamp("2021-05-01T00:00")
-LEADS = [timedelta(f"{h}h") for h in range(16)]
 DATA_VARS = [v for v in GFS_DATA_VARS if v.internal_attrs.window_kind is None][:10]
-WORKERS = 2
+CORES = os.cpu_count() or 1
 
 
-def write_archive(root: Path) -> list[Path]:
-    paths = [root / gfs_relative_path(INIT, lead) for lead in LEADS]
+def write_archive(root: Path, leads: list[pd.Timedelta]) -> list[Path]:
+    paths = [root / gfs_relative_path(INIT, lead) for lead in leads]
     if all(p.exists() and p.with_name(p.name + ".idx").exists() for p in paths):
         return paths
     variables = [grib_variable(v).model_copy(update={"noise": 0.8, "fraction_bits": 4}) for v in DATA_VARS]
-    return write_gfs_archive(root, [INIT], LEADS, variables, FULL_GRID, workers=os.cpu_count() or 1)
+    return write_gfs_archive(root, [INIT], leads, variables, FULL_GRID, workers=os.cpu_count() or 1)
 
 
-def our_path(source_url: str, store: Path) -> None:
+def our_path(source_url: str, store: Path, workers: int, leads: int) -> None:
     context = StepContext.create(noaa_gfs_forecast(), str(store), source_url)
     summary = run_local(
         context,
@@ -58,11 +60,11 @@ def our_path(source_url: str, store: Path) -> None:
         run_id="benchmark",
         append_dim_end=INIT + timedelta("6h"),
         filters=Filters(variable_names=tuple(v.name for v in DATA_VARS)),
-        workers=WORKERS,
+        workers=workers,
         show_progress=False,
     )
     assert summary.published, summary.message
-    assert all(r.succeeded == len(LEADS) for r in summary.variables.values()), "every message must be read"
+    assert all(r.succeeded == leads for r in summary.variables.values()), "every message must be read"
 
 
 def in_fresh_process(action: Callable[..., None], *args: object) -> Measurement:
@@ -72,25 +74,29 @@ def in_fresh_process(action: Callable[..., None], *args: object) -> Measurement:
 
 def report(label: str, m: Measurement, messages: int, grib_bytes: int) -> None:
     print(
-        f"{label:<7} wall {m.wall_seconds:6.2f} s  cpu {m.cpu_seconds:6.2f} s  "
+        f"{label:<8} wall {m.wall_seconds:6.2f} s  cpu {m.cpu_seconds:6.2f} s  "
         f"{grib_bytes / m.wall_seconds / 1e6:6.1f} MB/s GRIB  {messages / m.wall_seconds:6.1f} msg/s  "
-        f"{messages / m.wall_seconds / WORKERS:6.1f} msg/s per core  {messages / m.cpu_seconds:5.1f} msg per cpu-s  "
+        f"{messages / m.wall_seconds / CORES:6.1f} msg/s per core  {messages / m.cpu_seconds:5.1f} msg per cpu-s  "
         f"peak RSS {m.peak_rss_bytes / 1e6:6.0f} MB"
     )
 
 
-def stored_values(store: Path, name: str) -> np.ndarray:
+def stored_values(store: Path, name: str, leads: int) -> np.ndarray:
     if store.suffix == ".zarr":
-        return np.asarray(zarr.open_array(LocalStore(store), path=name, mode="r")[0, : len(LEADS)])
+        return np.asarray(zarr.open_array(LocalStore(store), path=name, mode="r")[0, :leads])
     repo = open_repository(parse_store_config(str(store)), create=False)
-    return np.asarray(zarr.open_array(repo.readonly_session("main").store, path=name, mode="r")[0, : len(LEADS)])
+    return np.asarray(zarr.open_array(repo.readonly_session("main").store, path=name, mode="r")[0, :leads])
 
 
 def main() -> None:
-    keep = Path(sys.argv[1]) if len(sys.argv) > 1 else None
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("archive_dir", nargs="?", type=Path, help="keep the generated archive here")
+    parser.add_argument("--leads", type=int, default=16, help="hourly lead times 0..N-1 (at most 120)")
+    args = parser.parse_args()
+    assert 1 <= args.leads <= 120, "GFS lead times are hourly up to 120 h"
     with tempfile.TemporaryDirectory() as tmp:
-        root = keep or Path(tmp) / "archive"
-        paths = write_archive(root)
+        root = args.archive_dir or Path(tmp) / "archive"
+        paths = write_archive(root, [timedelta(f"{h}h") for h in range(args.leads)])
         grib_bytes = sum(p.stat().st_size for p in paths)
         messages = len(paths) * len(DATA_VARS)
         print(
@@ -102,13 +108,16 @@ def main() -> None:
         os.environ.update(WRITE_ENV)  # every path runs with the same glibc malloc settings
         server = RangeServer(root)
         try:
-            ours = in_fresh_process(our_path, server.base_url, Path(tmp) / "ours.icechunk")
+            ours = in_fresh_process(our_path, server.base_url, Path(tmp) / "ours.icechunk", 1, args.leads)
+            ours_processes = in_fresh_process(
+                our_path, server.base_url, Path(tmp) / "ours-processes.icechunk", CORES, args.leads
+            )
         finally:
             server.close()
         names = [v.name for v in DATA_VARS]
         naive = in_fresh_process(naive_path, paths, cfgrib_filters(paths[0]), names, Path(tmp) / "naive.icechunk")
         floor = in_fresh_process(floor_path, paths, DATA_VARS, Path(tmp) / "floor.zarr", os.cpu_count() or 1)
-        for label, m in (("ours", ours), ("naive", naive), ("floor", floor)):
+        for label, m in (("ours", ours), (f"ours {CORES}p", ours_processes), ("naive", naive), ("floor", floor)):
             report(label, m, messages, grib_bytes)
         print(
             f"ours / floor wall {ours.wall_seconds / floor.wall_seconds:.2f} (target <= 1.3); "
@@ -116,8 +125,8 @@ def main() -> None:
             f"load average after {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
         )
         wind = DATA_VARS[3].name
-        ours_values = stored_values(Path(tmp) / "ours.icechunk", wind)
-        floor_values = stored_values(Path(tmp) / "floor.zarr", wind)
+        ours_values = stored_values(Path(tmp) / "ours.icechunk", wind, args.leads)
+        floor_values = stored_values(Path(tmp) / "floor.zarr", wind, args.leads)
         same = np.array_equal(ours_values, floor_values, equal_nan=True)
         print(f"ours and floor store identical {wind}: {same}")
 

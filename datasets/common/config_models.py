@@ -75,6 +75,13 @@ class Encoding(FrozenBaseModel):
         return int(np.prod(self.shards or self.chunks)) * np.dtype(self.dtype).itemsize
 
 
+def float32_encoding(chunks: tuple[int, ...], shards: tuple[int, ...]) -> Encoding:
+    """The encoding of a data variable: float32, NaN where there is no data, 4-byte blosc zstd."""
+    return Encoding(
+        dtype="float32", chunks=chunks, shards=shards, fill_value=np.nan, compressors=(BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,)
+    )
+
+
 class DataVarAttrs(FrozenBaseModel):
     long_name: str
     short_name: str

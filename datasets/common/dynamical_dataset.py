@@ -2,6 +2,7 @@ import os
 from collections.abc import Sequence
 from typing import Annotated, Any
 
+import pandas as pd
 from pydantic import SkipValidation, computed_field, model_validator
 
 from datasets.common.config_models import DataVar, FrozenBaseModel
@@ -14,7 +15,15 @@ from datasets.common.storage import (
     parse_store_config,
 )
 from datasets.common.template_config import TemplateConfig
-from datasets.common.validation import Validator, default_validators
+from datasets.common.validation import (
+    CheckCurrentData,
+    CheckExpectedShards,
+    CheckHoles,
+    CheckRecentNans,
+    CheckReplicaMatchesPrimary,
+    Validator,
+    default_validators,
+)
 
 SOURCE_URL_ENV = "REFORMAT_SOURCE_URL"
 
@@ -32,6 +41,26 @@ class OperationalConfig(FrozenBaseModel):
     ephemeral_storage: str
     update_deadline_seconds: int
     backfill_jobs_per_worker: int = 1
+
+
+def scheduled_validators(
+    max_delay: pd.Timedelta,
+    *,
+    nan_window: int = 2,
+    max_nan_fraction: float = 0.001,
+    hole_variables: tuple[str, ...] | None = None,
+) -> tuple[Validator, ...]:
+    """The checks of a dataset updated on a schedule: the append-dim value due `max_delay` ago is published, the
+    newest `nan_window` values hold few NaN, every expected shard is stored, replicas match the primary, and, with
+    `hole_variables` (empty: every variable), no position of those variables is missing data."""
+    holes = () if hole_variables is None else (CheckHoles(variables=hole_variables),)
+    return (
+        CheckCurrentData(max_delay=max_delay),
+        CheckRecentNans(window=nan_window, max_nan_fraction=max_nan_fraction),
+        CheckExpectedShards(),
+        *holes,
+        CheckReplicaMatchesPrimary(),
+    )
 
 
 class DynamicalDataset[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):

@@ -1,5 +1,7 @@
 """Coordinates every forecast dataset shares: init/lead/valid time, forecast lengths, lat/lon, CRS."""
 
+from collections.abc import Mapping, Sized
+
 import numpy as np
 import pandas as pd
 import pyproj
@@ -52,7 +54,9 @@ def forecast_time_coordinates(n_leads: int) -> list[Coordinate]:
         ),
         Coordinate(
             name="valid_time",
-            encoding=time_encoding((APPEND_DIM_COORDINATE_CHUNK_SIZE, n_leads), TIME_UNITS),
+            # as many values per chunk as the 1-D coordinates: a full-width (100 000, leads) chunk would cost
+            # hundreds of MB to rewrite on every metadata write
+            encoding=time_encoding((max(1, APPEND_DIM_COORDINATE_CHUNK_SIZE // n_leads), n_leads), TIME_UNITS),
             attrs=CoordinateAttrs(long_name="Valid time", standard_name="time"),
         ),
         Coordinate(
@@ -97,6 +101,39 @@ def spatial_ref_coordinate(crs: pyproj.CRS, comment: str) -> Coordinate:
 
 def sphere_latitude_longitude_crs(radius_m: float) -> pyproj.CRS:
     return pyproj.CRS.from_proj4(f"+proj=longlat +a={radius_m} +b={radius_m} +no_defs +type=crs")
+
+
+def sphere_comment(radius_m: float = NCEP_EARTH_RADIUS_M, source: str = "as used by NCEP") -> str:
+    return f"Spherical earth with radius {radius_m:.0f} m, {source}."
+
+
+def sphere_spatial_ref_coordinate(radius_m: float = NCEP_EARTH_RADIUS_M, source: str = "as used by NCEP") -> Coordinate:
+    """spatial_ref of a latitude/longitude grid on a spherical earth."""
+    return spatial_ref_coordinate(sphere_latitude_longitude_crs(radius_m), sphere_comment(radius_m, source))
+
+
+def latitude_longitude_forecast_coordinates(
+    dimension_coordinates: Mapping[str, Sized], spatial_ref: Coordinate, *others: Coordinate
+) -> tuple[Coordinate, ...]:
+    """Every coordinate of a forecast on a latitude/longitude grid, sized from its dimension coordinates."""
+    return (
+        *forecast_time_coordinates(len(dimension_coordinates["lead_time"])),
+        *others,
+        *latitude_longitude_coordinates(
+            len(dimension_coordinates["latitude"]), len(dimension_coordinates["longitude"])
+        ),
+        spatial_ref,
+    )
+
+
+class GlobalQuarterDegreeGrid:
+    """Latitude 90 to -90 and longitude -180 to 179.75 every 0.25 degrees, for a TemplateConfig to inherit."""
+
+    def latitudes(self) -> np.ndarray:
+        return np.linspace(90, -90, 721)
+
+    def longitudes(self) -> np.ndarray:
+        return np.arange(-180, 180, 0.25)
 
 
 def derive_forecast_coordinates(ds: xr.Dataset, expected_forecast_length: pd.Timedelta) -> dict[str, CoordinateValues]:

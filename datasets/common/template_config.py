@@ -60,6 +60,10 @@ class TemplateConfig[DV: DataVar[Any]](FrozenBaseModel):
             self.append_dim_start, end, freq=self.append_dim_frequency, inclusive="left", name=self.append_dim
         )
 
+    def first_append_dim_coordinate(self) -> pd.DatetimeIndex:
+        """The append dim as `dimension_coordinates()` holds it: its first value only."""
+        return self.append_dim_coordinates(self.append_dim_start + self.append_dim_frequency)
+
     def data_var(self, name: str) -> DV:
         matches = [v for v in self.data_vars if v.name == name]
         assert len(matches) == 1, f"no single data variable named {name!r}"

@@ -1,14 +1,7 @@
 """Brings the pieces together: template, region job, source location and operations."""
 
-from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig
+from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig, scheduled_validators
 from datasets.common.timestamps import timedelta
-from datasets.common.validation import (
-    CheckCurrentData,
-    CheckExpectedShards,
-    CheckHoles,
-    CheckRecentNans,
-    CheckReplicaMatchesPrimary,
-)
 from datasets.example.region_job import ExampleRegionJob, ExampleSourceFileCoord
 from datasets.example.template_config import ExampleDataVar, ExampleTemplateConfig
 
@@ -31,16 +24,9 @@ EXAMPLE_DATASET: DynamicalDataset[ExampleDataVar, ExampleSourceFileCoord] = Dyna
     # (NOAA's bucket has no 2.5 degree files; the tests point this at a generated archive.)
     source_base_url="https://noaa-gfs-bdp-pds.s3.amazonaws.com",
     # What `main example-gfs-coarse-forecast validate` checks (the validate CronWorkflow runs it after each
-    # update). Leave `validation` out to get the defaults: recent NaNs, expected shards, replicas.
-    validation=(
-        # The init time due 5 h 45 min ago (when validation runs) must be published.
-        CheckCurrentData(max_delay=timedelta("5h45min")),
-        # The newest two inits hold no NaN where data is expected (lead 0 of windowed fields is not).
-        CheckRecentNans(window=2),
-        # Every shard that should hold data is stored; no position anywhere is missing data.
-        CheckExpectedShards(),
-        CheckHoles(),
-        # Each replica (REFORMAT_REPLICA_URLS) matches the primary.
-        CheckReplicaMatchesPrimary(),
-    ),
+    # update; leave `validation` out to get the defaults: recent NaNs, expected shards, replicas). Here: the init
+    # time due 5 h 45 min ago (when validation runs) is published; the newest two inits hold no NaN where data is
+    # expected (lead 0 of windowed fields is not); every shard that should hold data is stored; no position of any
+    # variable is missing data; each replica (REFORMAT_REPLICA_URLS) matches the primary.
+    validation=scheduled_validators(timedelta("5h45min"), max_nan_fraction=0.0, hole_variables=()),
 )

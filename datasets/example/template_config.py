@@ -8,20 +8,16 @@ import pandas as pd
 import xarray as xr
 
 from datasets.common.config_models import (
-    BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,
     Coordinate,
     DatasetAttributes,
     DataVar,
     DataVarAttrs,
-    Encoding,
+    float32_encoding,
 )
 from datasets.common.forecast_coordinates import (
-    NCEP_EARTH_RADIUS_M,
     derive_forecast_coordinates,
-    forecast_time_coordinates,
-    latitude_longitude_coordinates,
-    spatial_ref_coordinate,
-    sphere_latitude_longitude_crs,
+    latitude_longitude_forecast_coordinates,
+    sphere_spatial_ref_coordinate,
 )
 from datasets.common.template_config import CoordinateValues, TemplateConfig
 from datasets.common.timestamps import timedelta, timestamp
@@ -53,13 +49,8 @@ SHARDS = (1, len(LEAD_TIMES), 74, 144)  # shards are whole multiples of chunks a
 def _data_var(name: str, attrs: DataVarAttrs, internal_attrs: ExampleInternalAttrs) -> ExampleDataVar:
     return DataVar(
         name=name,
-        encoding=Encoding(
-            dtype="float32",
-            chunks=CHUNKS,
-            shards=SHARDS,
-            fill_value=np.nan,  # NaN marks "no data" (missing source file, lead 0 of a window, ...)
-            compressors=(BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,),
-        ),
+        # float32, NaN marking "no data" (missing source file, lead 0 of a window, ...), blosc zstd
+        encoding=float32_encoding(CHUNKS, SHARDS),
         attrs=attrs,
         internal_attrs=internal_attrs,
     )
@@ -147,7 +138,7 @@ class ExampleTemplateConfig(TemplateConfig[ExampleDataVar]):
         """Values of every dimension. The append dim holds only its first value: `get_template(end)`
         extends it from the checked-in template, so the template never needs regenerating as time passes."""
         return {
-            "init_time": self.append_dim_coordinates(self.append_dim_start + self.append_dim_frequency),
+            "init_time": self.first_append_dim_coordinate(),
             "lead_time": LEAD_TIMES,
             "latitude": np.linspace(90, -90, 73),  # north to south, as the source rows
             "longitude": np.arange(-180, 180, 2.5),  # the source runs 0..357.5; the region job rolls it
@@ -163,14 +154,7 @@ class ExampleTemplateConfig(TemplateConfig[ExampleDataVar]):
     def coords(self) -> Sequence[Coordinate]:
         """Encoding and attributes of every coordinate (dimension and derived). Forecast datasets share
         these; `datasets/common/forecast_coordinates.py` builds them."""
-        return (
-            *forecast_time_coordinates(len(LEAD_TIMES)),
-            *latitude_longitude_coordinates(73, 144),
-            spatial_ref_coordinate(
-                sphere_latitude_longitude_crs(NCEP_EARTH_RADIUS_M),
-                f"Spherical earth with radius {NCEP_EARTH_RADIUS_M:.0f} m, as used by NCEP.",
-            ),
-        )
+        return latitude_longitude_forecast_coordinates(self.dimension_coordinates(), sphere_spatial_ref_coordinate())
 
     @property
     def data_vars(self) -> Sequence[ExampleDataVar]:

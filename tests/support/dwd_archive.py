@@ -25,6 +25,7 @@ from datasets.dwd.icon_eu.forecast.template_config import (
     forecast_length,
     icon_eu_lead_times,
 )
+from tests.support.region_jobs import TemplateInFolder
 
 DWD_CENTRE = 78  # edzw
 TEST_GRID = RegionalGrid(resolution=4.0, south=29.5, north=69.5, west=-23.5, east=60.5)  # 11 x 22 points
@@ -137,18 +138,14 @@ def write_test_archive(
     return [write_file(root, var, init, lead) for init in inits for var in data_vars for lead in run_leads(init)]
 
 
-class SmallGridTemplateConfig(DwdIconEuForecastTemplateConfig):
+class SmallGridTemplateConfig(TemplateInFolder, DwdIconEuForecastTemplateConfig):
     """The real template on TEST_GRID (optionally with fewer variables), rendered to a folder of the test's choosing."""
 
-    template_dir: Path
     variable_names: tuple[str, ...] | None = None
 
     @property
     def data_vars(self) -> Sequence[DwdDataVar]:
         return [v for v in ICON_EU_DATA_VARS if self.variable_names is None or v.name in self.variable_names]
-
-    def template_path(self) -> Path:
-        return self.template_dir / "latest.zarr"
 
     def latitudes(self) -> np.ndarray:
         return TEST_GRID.latitudes

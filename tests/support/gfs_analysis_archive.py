@@ -1,14 +1,13 @@
 """noaa-gfs-analysis on the coarse GFS test grid, and the values it must store for the synthetic GFS archive
 (generating function + documented transforms), computed independently of the job."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
-from datasets.common.config_models import DataVar
 from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.sources.grib import GridSpec
 from datasets.common.sources.synthetic_archive import expected_value
@@ -18,42 +17,21 @@ from datasets.noaa.gfs.analysis.dynamical_dataset import noaa_gfs_analysis
 from datasets.noaa.gfs.analysis.region_job import NoaaGfsAnalysisRegionJob
 from datasets.noaa.gfs.analysis.template_config import GfsAnalysisDataVar, NoaaGfsAnalysisTemplateConfig
 from datasets.noaa.gfs.forecast.template_config import GFS_DATA_VARS
-from tests.support.gfs_archive import TEST_GRID, grib_variable, hours, write_test_archive
+from tests.support.gfs_archive import TEST_GRID, GfsTestGrid, grib_variable, hours, write_test_archive
+from tests.support.region_jobs import Availability, small_grid_dataset, with_chunks
 
 # Twelve hours per shard, so a day spans shards and an update lands inside one.
 SHARD_HOURS = 12
 ANALYSIS_LEADS = [timedelta(f"{h}h") for h in range(7)]
 HOUR = timedelta("1h")
 
-type Availability = Callable[[pd.Timestamp, pd.Timedelta], bool]
 
-
-class SmallGridAnalysisTemplateConfig(NoaaGfsAnalysisTemplateConfig):
+class SmallGridAnalysisTemplateConfig(GfsTestGrid, NoaaGfsAnalysisTemplateConfig):
     """The real template on TEST_GRID with short shards, rendered to a folder of the test's choosing."""
-
-    template_dir: Path
-
-    def template_path(self) -> Path:
-        return self.template_dir / "latest.zarr"
-
-    def latitudes(self) -> np.ndarray:
-        return TEST_GRID.latitudes
-
-    def longitudes(self) -> np.ndarray:
-        return TEST_GRID.longitudes - 180
 
     @property
     def data_vars(self) -> Sequence[GfsAnalysisDataVar]:
-        encoding = {"chunks": (SHARD_HOURS, 10, 18), "shards": (SHARD_HOURS, 20, 36)}
-        return [
-            DataVar(
-                name=v.name,
-                encoding=v.encoding.model_copy(update=encoding),
-                attrs=v.attrs,
-                internal_attrs=v.internal_attrs,
-            )
-            for v in super().data_vars
-        ]
+        return with_chunks(super().data_vars, (SHARD_HOURS, 10, 18), (SHARD_HOURS, 20, 36))
 
 
 class SmallGridAnalysisRegionJob(NoaaGfsAnalysisRegionJob):
@@ -62,14 +40,7 @@ class SmallGridAnalysisRegionJob(NoaaGfsAnalysisRegionJob):
 
 def small_grid_analysis_dataset(template_dir: Path, source_url: str) -> DynamicalDataset:
     config = SmallGridAnalysisTemplateConfig(template_dir=template_dir)
-    config.update_template()
-    return noaa_gfs_analysis().model_copy(
-        update={
-            "template_config": config,
-            "region_job_class": SmallGridAnalysisRegionJob,
-            "source_base_url": source_url,
-        }
-    )
+    return small_grid_dataset(noaa_gfs_analysis(), config, SmallGridAnalysisRegionJob, source_url)
 
 
 def write_analysis_archive(root: Path, inits: Sequence[pd.Timestamp]) -> list[Path]:

@@ -1,7 +1,7 @@
 """A synthetic GFS archive for the 25 noaa-gfs-forecast variables on a coarse global grid, and the values the
 dataset must store for it (generating function + documented transforms), computed independently of the job."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -16,6 +16,7 @@ from datasets.common.transforms.rounding import round_for_storage
 from datasets.noaa.gfs.forecast.region_job import NoaaGfsForecastRegionJob
 from datasets.noaa.gfs.forecast.synthetic_archive import grib_variable, write_synthetic_gfs_archive
 from datasets.noaa.gfs.forecast.template_config import GFS_DATA_VARS, GfsDataVar, NoaaGfsForecastTemplateConfig
+from tests.support.region_jobs import Availability, TemplateInFolder, readable_for
 
 TEST_GRID = ArchiveGrid(resolution=10.0)
 
@@ -24,13 +25,8 @@ def write_test_archive(root: Path, inits: Sequence[pd.Timestamp], leads: Sequenc
     return write_synthetic_gfs_archive(root, inits, leads, TEST_GRID)
 
 
-class SmallGridTemplateConfig(NoaaGfsForecastTemplateConfig):
-    """The real template on TEST_GRID, rendered to a folder of the test's choosing."""
-
-    template_dir: Path
-
-    def template_path(self) -> Path:
-        return self.template_dir / "latest.zarr"
+class GfsTestGrid(TemplateInFolder):
+    """Inherit first, before a TemplateConfig of the GFS grid, to put it on TEST_GRID (longitudes from -180)."""
 
     def latitudes(self) -> np.ndarray:
         return TEST_GRID.latitudes
@@ -39,15 +35,16 @@ class SmallGridTemplateConfig(NoaaGfsForecastTemplateConfig):
         return TEST_GRID.longitudes - 180
 
 
+class SmallGridTemplateConfig(GfsTestGrid, NoaaGfsForecastTemplateConfig):
+    """The real template on TEST_GRID, rendered to a folder of the test's choosing."""
+
+
 class SmallGridRegionJob(NoaaGfsForecastRegionJob):
     grid: ClassVar[GridSpec] = TEST_GRID.grid_spec()
 
 
 def hours(lead: pd.Timedelta) -> int:
     return int(lead / timedelta("1h"))
-
-
-type Availability = Callable[[pd.Timestamp, pd.Timedelta], bool]
 
 
 def expected_stored_values(
@@ -92,11 +89,7 @@ def assert_all_variables_as_expected(
     """Compare every value of every variable; `unreadable` marks cells whose message alone is bad."""
     leads = list(pd.TimedeltaIndex(ds["lead_time"].values))
     for var in GFS_DATA_VARS:
-        bad = (unreadable or {}).get(var.name)
-
-        def readable(init: pd.Timestamp, lead: pd.Timedelta, bad: Availability | None = bad) -> bool:
-            return available(init, lead) and not (bad and bad(init, lead))
-
+        readable = readable_for(available, unreadable, var.name)
         for i, init in enumerate(inits):
             expected = expected_stored_values(var, init, leads, readable)
             np.testing.assert_array_equal(ds[var.name].values[i], expected, err_msg=f"{var.name} at {init}")

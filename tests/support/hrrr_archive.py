@@ -1,14 +1,13 @@
 """noaa-hrrr-forecast-48-hour on a coarse Lambert grid, a synthetic archive in HRRR's layout, and the values the
 dataset must store for it (generating function + documented transforms), computed independently of the job."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
-from datasets.common.config_models import DataVar
 from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.lambert_grid import LambertConformalGrid
 from datasets.common.sources.grib import GridSpec
@@ -16,7 +15,8 @@ from datasets.common.sources.synthetic_archive import GribVariable, expected_val
 from datasets.common.sources.synthetic_grids import LambertArchiveGrid
 from datasets.common.timestamps import timedelta
 from datasets.common.transforms.rounding import round_for_storage
-from datasets.noaa.gfs.forecast.synthetic_archive import PARAMETERS, RANGES, SURFACES, UNREAD_FIELD
+from datasets.noaa.gfs.forecast.synthetic_archive import PARAMETERS, RANGES, UNREAD_FIELD
+from datasets.noaa.gfs.forecast.synthetic_archive import grib_variable as noaa_grib_variable
 from datasets.noaa.hrrr.forecast_48_hour.dynamical_dataset import noaa_hrrr_forecast_48_hour
 from datasets.noaa.hrrr.forecast_48_hour.region_job import NoaaHrrrForecast48HourRegionJob
 from datasets.noaa.hrrr.forecast_48_hour.template_config import (
@@ -26,6 +26,7 @@ from datasets.noaa.hrrr.forecast_48_hour.template_config import (
     NoaaHrrrForecast48HourTemplateConfig,
 )
 from tests.support.gfs_archive import hours
+from tests.support.region_jobs import Availability, TemplateInFolder, small_grid_dataset, with_chunks
 
 # HRRR's projection and corner with 300 km instead of 3 km between points.
 SMALL_GRID = LambertConformalGrid(
@@ -50,35 +51,14 @@ HRRR_PARAMETERS: dict[str, tuple[int, int, int]] = {
 }
 HRRR_RANGES = {**RANGES, "dBZ": (20.0, 30.0), "m": (0.5, 0.5)}  # reflectivity; snow depth
 
-type Availability = Callable[[pd.Timestamp, pd.Timedelta], bool]
-
 
 def hrrr_relative_path(init: pd.Timestamp, lead: pd.Timedelta) -> str:
     return f"hrrr.{init:%Y%m%d}/conus/hrrr.t{init:%H}z.wrfsfcf{hours(lead):02d}.grib2"
 
 
 def grib_variable(data_var: HrrrDataVar, element: str | None = None) -> GribVariable:
-    attrs = data_var.internal_attrs
-    element = element or attrs.grib_element
-    discipline, category, number = HRRR_PARAMETERS[element]
-    surface_type, surface_value = SURFACES[attrs.grib_index_level]
-    offset, amplitude = HRRR_RANGES[data_var.attrs.units]
-    if data_var.name == "geopotential_height_cloud_ceiling":
-        offset, amplitude = RANGES["m"]
-    return GribVariable(
-        element=element,
-        level=attrs.grib_index_level,
-        discipline=discipline,
-        category=category,
-        number=number,
-        surface_type=surface_type,
-        surface_value=surface_value,
-        window_kind=attrs.window_kind,
-        window_reset_hours=attrs.window_reset_hours,
-        running_total=attrs.deaccumulate_to_rate,
-        offset=offset,
-        amplitude=amplitude,
-    )
+    ranges = RANGES if data_var.name == "geopotential_height_cloud_ceiling" else HRRR_RANGES
+    return noaa_grib_variable(data_var, element, HRRR_PARAMETERS, ranges)
 
 
 def source_variable(data_var: HrrrDataVar, init: pd.Timestamp, prmsl_inits: Sequence[pd.Timestamp]) -> GribVariable:
@@ -108,27 +88,14 @@ def write_hrrr_archive(
     ]
 
 
-class SmallGridHrrrTemplateConfig(NoaaHrrrForecast48HourTemplateConfig):
+class SmallGridHrrrTemplateConfig(TemplateInFolder, NoaaHrrrForecast48HourTemplateConfig):
     """The real template on SMALL_GRID with chunks to match, rendered to a folder of the test's choosing."""
 
-    template_dir: Path
     grid: LambertConformalGrid = SMALL_GRID
-
-    def template_path(self) -> Path:
-        return self.template_dir / "latest.zarr"
 
     @property
     def data_vars(self) -> Sequence[HrrrDataVar]:
-        encoding = {"chunks": (1, 49, 5, 6), "shards": (1, 49, 10, 12)}
-        return [
-            DataVar(
-                name=v.name,
-                encoding=v.encoding.model_copy(update=encoding),
-                attrs=v.attrs,
-                internal_attrs=v.internal_attrs,
-            )
-            for v in super().data_vars
-        ]
+        return with_chunks(super().data_vars, (1, 49, 5, 6), (1, 49, 10, 12))
 
 
 class SmallGridHrrrRegionJob(NoaaHrrrForecast48HourRegionJob):
@@ -137,10 +104,7 @@ class SmallGridHrrrRegionJob(NoaaHrrrForecast48HourRegionJob):
 
 def small_grid_hrrr_dataset(template_dir: Path, source_url: str) -> DynamicalDataset:
     config = SmallGridHrrrTemplateConfig(template_dir=template_dir)
-    config.update_template()
-    return noaa_hrrr_forecast_48_hour().model_copy(
-        update={"template_config": config, "region_job_class": SmallGridHrrrRegionJob, "source_base_url": source_url}
-    )
+    return small_grid_dataset(noaa_hrrr_forecast_48_hour(), config, SmallGridHrrrRegionJob, source_url)
 
 
 def expected_stored_values(

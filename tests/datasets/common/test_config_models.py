@@ -1,7 +1,8 @@
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from datasets.common.config_models import DataVarAttrs, Encoding
+from datasets.common.config_models import BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE, DataVarAttrs, Encoding, float32_encoding
 
 
 def test_shards_must_be_multiples_of_chunks() -> None:
@@ -25,3 +26,10 @@ def test_encoding_sizes_and_frozen() -> None:
 def test_flag_values_need_meanings() -> None:
     with pytest.raises(ValidationError, match="go together"):
         DataVarAttrs(long_name="x", short_name="x", units="1", step_type="avg", flag_values=(0, 1))
+
+
+def test_float32_encoding_is_nan_filled_blosc_float32() -> None:
+    encoding = float32_encoding((1, 2), (1, 4))
+    assert (encoding.dtype, encoding.chunks, encoding.shards) == ("float32", (1, 2), (1, 4))
+    assert np.isnan(encoding.fill_value)
+    assert encoding.compressors == (BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,)

@@ -9,14 +9,8 @@ job every few hours that copies the new files of the variables below), then back
 process every new init time, however old. See docs/datasets/dwd-icon-eu.md.
 """
 
-from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig
+from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig, scheduled_validators
 from datasets.common.timestamps import timedelta
-from datasets.common.validation import (
-    CheckCurrentData,
-    CheckExpectedShards,
-    CheckRecentNans,
-    CheckReplicaMatchesPrimary,
-)
 from datasets.dwd.dwd_region_job import DwdDataVar
 from datasets.dwd.icon_eu.forecast.region_job import DWD_BASE_URL, DwdIconEuForecastRegionJob, IconEuSourceFileCoord
 from datasets.dwd.icon_eu.forecast.template_config import DwdIconEuForecastTemplateConfig
@@ -38,15 +32,10 @@ def dwd_icon_eu_forecast() -> DynamicalDataset[DwdDataVar, IconEuSourceFileCoord
             ephemeral_storage="10G",
         ),
         source_base_url=DWD_BASE_URL,
-        validation=(
-            # Validation runs 4 h 35 min after each init time: that init must be published by then.
-            CheckCurrentData(max_delay=timedelta("4h35min")),
-            # Every variable has its own files, so each is checked. One missing lead time is ~1% of a run.
-            CheckRecentNans(window=2, max_nan_fraction=0.001),
-            # Lists stored shards only (cheap). An init DWD dropped before it was ingested stays flagged until
-            # it is refilled from an archive of DWD's files. No CheckHoles: a full-history scan of 8 inits a
-            # day per variable costs more than it adds to these two checks.
-            CheckExpectedShards(),
-            CheckReplicaMatchesPrimary(),
-        ),
+        # Validation runs 4 h 35 min after each init time: that init must be published by then. Every variable has
+        # its own files, so each is checked for recent NaN; one missing lead time is ~1% of a run. Expected shards
+        # lists stored shards only (cheap): an init DWD dropped before it was ingested stays flagged until it is
+        # refilled from an archive of DWD's files. No hole check: a full-history scan of 8 inits a day per variable
+        # costs more than it adds to these two checks.
+        validation=scheduled_validators(timedelta("4h35min")),
     )

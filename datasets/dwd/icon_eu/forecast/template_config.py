@@ -23,20 +23,17 @@ import pandas as pd
 import xarray as xr
 
 from datasets.common.config_models import (
-    BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,
     Coordinate,
     DatasetAttributes,
     DataVar,
     DataVarAttrs,
-    Encoding,
     StepType,
+    float32_encoding,
 )
 from datasets.common.forecast_coordinates import (
     derive_forecast_coordinates,
-    forecast_time_coordinates,
-    latitude_longitude_coordinates,
-    spatial_ref_coordinate,
-    sphere_latitude_longitude_crs,
+    latitude_longitude_forecast_coordinates,
+    sphere_spatial_ref_coordinate,
 )
 from datasets.common.template_config import CoordinateValues, TemplateConfig
 from datasets.common.timestamps import timedelta, timestamp
@@ -90,13 +87,7 @@ def _var(
 ) -> DwdDataVar:
     return DataVar(
         name=name,
-        encoding=Encoding(
-            dtype="float32",
-            chunks=CHUNKS,
-            shards=SHARDS,
-            fill_value=np.nan,
-            compressors=(BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,),
-        ),
+        encoding=float32_encoding(CHUNKS, SHARDS),
         attrs=DataVarAttrs(
             long_name=long_name,
             short_name=short_name,
@@ -180,7 +171,7 @@ class DwdIconEuForecastTemplateConfig(TemplateConfig[DwdDataVar]):
 
     def dimension_coordinates(self) -> dict[str, Any]:
         return {
-            "init_time": self.append_dim_coordinates(self.append_dim_start + self.append_dim_frequency),
+            "init_time": self.first_append_dim_coordinate(),
             "lead_time": icon_eu_lead_times(),
             "latitude": self.latitudes(),
             "longitude": self.longitudes(),
@@ -194,14 +185,8 @@ class DwdIconEuForecastTemplateConfig(TemplateConfig[DwdDataVar]):
 
     @property
     def coords(self) -> Sequence[Coordinate]:
-        dim_coords = self.dimension_coordinates()
-        return (
-            *forecast_time_coordinates(len(dim_coords["lead_time"])),
-            *latitude_longitude_coordinates(len(dim_coords["latitude"]), len(dim_coords["longitude"])),
-            spatial_ref_coordinate(
-                sphere_latitude_longitude_crs(EARTH_RADIUS_M),
-                f"Spherical earth with radius {EARTH_RADIUS_M:.0f} m, as used by ICON.",
-            ),
+        return latitude_longitude_forecast_coordinates(
+            self.dimension_coordinates(), sphere_spatial_ref_coordinate(EARTH_RADIUS_M, "as used by ICON")
         )
 
     @property

@@ -1,12 +1,5 @@
-from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig
+from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig, scheduled_validators
 from datasets.common.timestamps import timedelta
-from datasets.common.validation import (
-    CheckCurrentData,
-    CheckExpectedShards,
-    CheckHoles,
-    CheckRecentNans,
-    CheckReplicaMatchesPrimary,
-)
 from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.region_job import (
     S3_BASE_URL,
     EcmwfIfsEnsForecast15Day025DegreeRegionJob,
@@ -34,14 +27,8 @@ def ecmwf_ifs_ens_forecast_15_day_0_25_degree() -> DynamicalDataset[IfsEnsDataVa
             ephemeral_storage="30G",
         ),
         source_base_url=S3_BASE_URL,
-        validation=(
-            # Validation runs 8 h 45 min after each 00 UTC init (after the update's deadline): it must be published.
-            CheckCurrentData(max_delay=timedelta("8h45min")),
-            # One missing lead time is ~1.2% of a forecast, one member's ~0.02%.
-            CheckRecentNans(window=2, max_nan_fraction=0.001),
-            CheckExpectedShards(),
-            # Every variable of a lead time is in the same file, so one variable finds missing files.
-            CheckHoles(variables=("temperature_2m",)),
-            CheckReplicaMatchesPrimary(),
-        ),
+        # Validation runs 8 h 45 min after each 00 UTC init (after the update's deadline): it must be published.
+        # One missing lead time is ~1.2% of a forecast, one member's ~0.02%. Every variable of a lead time is in the
+        # same file, so one variable finds missing files.
+        validation=scheduled_validators(timedelta("8h45min"), hole_variables=("temperature_2m",)),
     )

@@ -6,24 +6,22 @@ import pandas as pd
 import xarray as xr
 
 from datasets.common.config_models import (
-    BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,
     BaseInternalAttrs,
     Coordinate,
     DatasetAttributes,
     DataVar,
     DataVarAttrs,
-    Encoding,
     FrozenBaseModel,
     StepType,
+    float32_encoding,
 )
 from datasets.common.forecast_coordinates import (
     NCEP_EARTH_RADIUS_M,
+    GlobalQuarterDegreeGrid,
     derive_forecast_coordinates,
     ensemble_member_coordinate,
-    forecast_time_coordinates,
-    latitude_longitude_coordinates,
-    spatial_ref_coordinate,
-    sphere_latitude_longitude_crs,
+    latitude_longitude_forecast_coordinates,
+    sphere_spatial_ref_coordinate,
 )
 from datasets.common.template_config import CoordinateValues, TemplateConfig
 from datasets.common.timestamps import timedelta, timestamp
@@ -95,13 +93,7 @@ def _var(
 ) -> IfsEnsDataVar:
     return DataVar(
         name=name,
-        encoding=Encoding(
-            dtype="float32",
-            chunks=(1, 85, ENSEMBLE_MEMBERS, 32, 32),
-            shards=(1, 85, ENSEMBLE_MEMBERS, 320, 320),
-            fill_value=np.nan,
-            compressors=(BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,),
-        ),
+        encoding=float32_encoding((1, 85, ENSEMBLE_MEMBERS, 32, 32), (1, 85, ENSEMBLE_MEMBERS, 320, 320)),
         attrs=DataVarAttrs(
             long_name=long_name,
             short_name=param,
@@ -185,7 +177,7 @@ def ifs_ens_lead_times() -> pd.TimedeltaIndex:
     return pd.TimedeltaIndex(pd.to_timedelta(hours, unit="h"), name="lead_time")
 
 
-class EcmwfIfsEnsForecast15Day025DegreeTemplateConfig(TemplateConfig[IfsEnsDataVar]):
+class EcmwfIfsEnsForecast15Day025DegreeTemplateConfig(GlobalQuarterDegreeGrid, TemplateConfig[IfsEnsDataVar]):
     dims: tuple[str, ...] = ("init_time", "lead_time", "ensemble_member", "latitude", "longitude")
     append_dim: str = "init_time"
     append_dim_start: pd.Timestamp = timestamp("2024-04-01T00:00")
@@ -208,18 +200,12 @@ class EcmwfIfsEnsForecast15Day025DegreeTemplateConfig(TemplateConfig[IfsEnsDataV
             forecast_resolution="Forecast step 0-144 hours: 3 hourly, 150-360 hours: 6 hourly",
         )
 
-    def latitudes(self) -> np.ndarray:
-        return np.linspace(90, -90, 721)
-
-    def longitudes(self) -> np.ndarray:
-        return np.arange(-180, 180, 0.25)
-
     def lead_times(self) -> pd.TimedeltaIndex:
         return ifs_ens_lead_times()
 
     def dimension_coordinates(self) -> dict[str, Any]:
         return {
-            "init_time": self.append_dim_coordinates(self.append_dim_start + self.append_dim_frequency),
+            "init_time": self.first_append_dim_coordinate(),
             "lead_time": self.lead_times(),
             "ensemble_member": np.arange(ENSEMBLE_MEMBERS),
             "latitude": self.latitudes(),
@@ -231,17 +217,11 @@ class EcmwfIfsEnsForecast15Day025DegreeTemplateConfig(TemplateConfig[IfsEnsDataV
 
     @property
     def coords(self) -> Sequence[Coordinate]:
-        dim_coords = self.dimension_coordinates()
-        return (
-            *forecast_time_coordinates(len(dim_coords["lead_time"])),
+        return latitude_longitude_forecast_coordinates(
+            self.dimension_coordinates(),
+            sphere_spatial_ref_coordinate(NCEP_EARTH_RADIUS_M, "as the source encodes it (GRIB2 shape of the earth 6)"),
             ensemble_member_coordinate(
                 ENSEMBLE_MEMBERS, "0 is the control forecast (type cf); 1 to 50 are the perturbed members (type pf)."
-            ),
-            *latitude_longitude_coordinates(len(dim_coords["latitude"]), len(dim_coords["longitude"])),
-            spatial_ref_coordinate(
-                sphere_latitude_longitude_crs(NCEP_EARTH_RADIUS_M),
-                f"Spherical earth with radius {NCEP_EARTH_RADIUS_M:.0f} m, as the source encodes it "
-                "(GRIB2 shape of the earth 6).",
             ),
         )
 

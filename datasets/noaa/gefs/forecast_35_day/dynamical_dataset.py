@@ -1,12 +1,5 @@
-from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig
+from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig, scheduled_validators
 from datasets.common.timestamps import timedelta
-from datasets.common.validation import (
-    CheckCurrentData,
-    CheckExpectedShards,
-    CheckHoles,
-    CheckRecentNans,
-    CheckReplicaMatchesPrimary,
-)
 from datasets.noaa.gefs.forecast_35_day.region_job import (
     S3_BASE_URL,
     GefsSourceFileCoord,
@@ -31,14 +24,8 @@ def noaa_gefs_forecast_35_day() -> DynamicalDataset[GefsDataVar, GefsSourceFileC
             ephemeral_storage="40G",
         ),
         source_base_url=S3_BASE_URL,
-        validation=(
-            # Validation runs 9 h 15 min after each 00 UTC init (after the update's deadline): it must be published.
-            CheckCurrentData(max_delay=timedelta("9h15min")),
-            # One missing lead time of one member is ~0.02% of a forecast; a whole missing lead ~0.6%.
-            CheckRecentNans(window=2, max_nan_fraction=0.001),
-            CheckExpectedShards(),
-            # One variable per file family finds missing files: `s` then `a` for temperature, `b` for 100 m wind.
-            CheckHoles(variables=("temperature_2m", "wind_u_100m")),
-            CheckReplicaMatchesPrimary(),
-        ),
+        # Validation runs 9 h 15 min after each 00 UTC init (after the update's deadline): it must be published.
+        # One missing lead time of one member is ~0.02% of a forecast; a whole missing lead ~0.6%. One variable per
+        # file family finds missing files: `s` then `a` for temperature, `b` for 100 m wind.
+        validation=scheduled_validators(timedelta("9h15min"), hole_variables=("temperature_2m", "wind_u_100m")),
     )

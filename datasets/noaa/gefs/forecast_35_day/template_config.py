@@ -13,13 +13,11 @@ from datasets.common.config_models import (
     Encoding,
 )
 from datasets.common.forecast_coordinates import (
-    NCEP_EARTH_RADIUS_M,
+    GlobalQuarterDegreeGrid,
     derive_forecast_coordinates,
     ensemble_member_coordinate,
-    forecast_time_coordinates,
-    latitude_longitude_coordinates,
-    spatial_ref_coordinate,
-    sphere_latitude_longitude_crs,
+    latitude_longitude_forecast_coordinates,
+    sphere_spatial_ref_coordinate,
 )
 from datasets.common.template_config import CoordinateValues, TemplateConfig
 from datasets.common.timestamps import timedelta, timestamp
@@ -130,7 +128,7 @@ def gefs_lead_times() -> pd.TimedeltaIndex:
     return pd.TimedeltaIndex(pd.to_timedelta(hours, unit="h"), name="lead_time")
 
 
-class NoaaGefsForecast35DayTemplateConfig(TemplateConfig[GefsDataVar]):
+class NoaaGefsForecast35DayTemplateConfig(GlobalQuarterDegreeGrid, TemplateConfig[GefsDataVar]):
     dims: tuple[str, ...] = ("init_time", "ensemble_member", "lead_time", "latitude", "longitude")
     append_dim: str = "init_time"
     append_dim_start: pd.Timestamp = timestamp("2020-10-01T00:00")
@@ -156,18 +154,12 @@ class NoaaGefsForecast35DayTemplateConfig(TemplateConfig[GefsDataVar]):
             forecast_resolution="Forecast step 0-240 hours: 3 hourly, 246-840 hours: 6 hourly",
         )
 
-    def latitudes(self) -> np.ndarray:
-        return np.linspace(90, -90, 721)
-
-    def longitudes(self) -> np.ndarray:
-        return np.arange(-180, 180, 0.25)
-
     def lead_times(self) -> pd.TimedeltaIndex:
         return gefs_lead_times()
 
     def dimension_coordinates(self) -> dict[str, Any]:
         return {
-            "init_time": self.append_dim_coordinates(self.append_dim_start + self.append_dim_frequency),
+            "init_time": self.first_append_dim_coordinate(),
             "ensemble_member": np.arange(ENSEMBLE_MEMBERS),
             "lead_time": self.lead_times(),
             "latitude": self.latitudes(),
@@ -179,16 +171,11 @@ class NoaaGefsForecast35DayTemplateConfig(TemplateConfig[GefsDataVar]):
 
     @property
     def coords(self) -> Sequence[Coordinate]:
-        dim_coords = self.dimension_coordinates()
-        return (
-            *forecast_time_coordinates(len(dim_coords["lead_time"])),
+        return latitude_longitude_forecast_coordinates(
+            self.dimension_coordinates(),
+            sphere_spatial_ref_coordinate(),
             ensemble_member_coordinate(
                 ENSEMBLE_MEMBERS, "0 is the control forecast (c00); 1 to 30 are the perturbed members p01 to p30."
-            ),
-            *latitude_longitude_coordinates(len(dim_coords["latitude"]), len(dim_coords["longitude"])),
-            spatial_ref_coordinate(
-                sphere_latitude_longitude_crs(NCEP_EARTH_RADIUS_M),
-                f"Spherical earth with radius {NCEP_EARTH_RADIUS_M:.0f} m, as used by NCEP.",
             ),
         )
 

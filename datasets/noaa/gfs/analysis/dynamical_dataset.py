@@ -1,12 +1,5 @@
-from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig
+from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig, scheduled_validators
 from datasets.common.timestamps import timedelta
-from datasets.common.validation import (
-    CheckCurrentData,
-    CheckExpectedShards,
-    CheckHoles,
-    CheckRecentNans,
-    CheckReplicaMatchesPrimary,
-)
 from datasets.noaa.gfs.analysis.region_job import NoaaGfsAnalysisRegionJob
 from datasets.noaa.gfs.analysis.template_config import NoaaGfsAnalysisTemplateConfig
 from datasets.noaa.gfs.forecast.region_job import S3_BASE_URL, GfsSourceFileCoord
@@ -29,15 +22,11 @@ def noaa_gfs_analysis() -> DynamicalDataset[NoaaDataVar, GfsSourceFileCoord]:
             ephemeral_storage="40G",
         ),
         source_base_url=S3_BASE_URL,
-        validation=(
-            # Validation runs at hh:15, 4 h 15 min after an init: the update before it published up to hh-1:00.
-            CheckCurrentData(max_delay=timedelta("1h15min")),
-            # A missing source file empties a whole hour; deaccumulation rejects stay far below 0.1%.
-            CheckRecentNans(window=6, max_nan_fraction=0.001),
-            CheckExpectedShards(),
-            # Instant and windowed variables come from different files at 00/06/12/18; the windowed one keeps
-            # its value at the first time (deaccumulated ones have none there).
-            CheckHoles(variables=("temperature_2m", "maximum_temperature_2m")),
-            CheckReplicaMatchesPrimary(),
+        # Validation runs at hh:15, 4 h 15 min after an init: the update before it published up to hh-1:00. A
+        # missing source file empties a whole hour; deaccumulation rejects stay far below 0.1%. Instant and windowed
+        # variables come from different files at 00/06/12/18; the windowed one keeps its value at the first time
+        # (deaccumulated ones have none there).
+        validation=scheduled_validators(
+            timedelta("1h15min"), nan_window=6, hole_variables=("temperature_2m", "maximum_temperature_2m")
         ),
     )

@@ -13,11 +13,10 @@ from datasets.common.config_models import (
     DataVar,
 )
 from datasets.common.forecast_coordinates import (
-    NCEP_EARTH_RADIUS_M,
     TIME_UNITS,
+    GlobalQuarterDegreeGrid,
     latitude_longitude_coordinates,
-    spatial_ref_coordinate,
-    sphere_latitude_longitude_crs,
+    sphere_spatial_ref_coordinate,
     time_encoding,
 )
 from datasets.common.template_config import CoordinateValues, TemplateConfig
@@ -69,7 +68,7 @@ def analysis_data_var(forecast_var: GfsDataVar) -> GfsAnalysisDataVar:
 GFS_ANALYSIS_DATA_VARS: tuple[GfsAnalysisDataVar, ...] = tuple(analysis_data_var(v) for v in GFS_DATA_VARS)
 
 
-class NoaaGfsAnalysisTemplateConfig(TemplateConfig[GfsAnalysisDataVar]):
+class NoaaGfsAnalysisTemplateConfig(GlobalQuarterDegreeGrid, TemplateConfig[GfsAnalysisDataVar]):
     dims: tuple[str, ...] = ("time", "latitude", "longitude")
     append_dim: str = "time"
     append_dim_start: pd.Timestamp = timestamp("2021-05-01T00:00")
@@ -90,15 +89,9 @@ class NoaaGfsAnalysisTemplateConfig(TemplateConfig[GfsAnalysisDataVar]):
             time_resolution="1 hour",
         )
 
-    def latitudes(self) -> np.ndarray:
-        return np.linspace(90, -90, 721)
-
-    def longitudes(self) -> np.ndarray:
-        return np.arange(-180, 180, 0.25)
-
     def dimension_coordinates(self) -> dict[str, Any]:
         return {
-            "time": self.append_dim_coordinates(self.append_dim_start + self.append_dim_frequency),
+            "time": self.first_append_dim_coordinate(),
             "latitude": self.latitudes(),
             "longitude": self.longitudes(),
         }
@@ -122,10 +115,7 @@ class NoaaGfsAnalysisTemplateConfig(TemplateConfig[GfsAnalysisDataVar]):
                 ),
             ),
             *latitude_longitude_coordinates(len(dim_coords["latitude"]), len(dim_coords["longitude"])),
-            spatial_ref_coordinate(
-                sphere_latitude_longitude_crs(NCEP_EARTH_RADIUS_M),
-                f"Spherical earth with radius {NCEP_EARTH_RADIUS_M:.0f} m, as used by NCEP.",
-            ),
+            sphere_spatial_ref_coordinate(),
         )
 
     @property

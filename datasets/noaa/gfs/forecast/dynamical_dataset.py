@@ -1,12 +1,5 @@
-from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig
+from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig, scheduled_validators
 from datasets.common.timestamps import timedelta
-from datasets.common.validation import (
-    CheckCurrentData,
-    CheckExpectedShards,
-    CheckHoles,
-    CheckRecentNans,
-    CheckReplicaMatchesPrimary,
-)
 from datasets.noaa.gfs.forecast.region_job import S3_BASE_URL, GfsSourceFileCoord, NoaaGfsForecastRegionJob
 from datasets.noaa.gfs.forecast.template_config import GfsDataVar, NoaaGfsForecastTemplateConfig
 
@@ -27,15 +20,9 @@ def noaa_gfs_forecast() -> DynamicalDataset[GfsDataVar, GfsSourceFileCoord]:
             ephemeral_storage="20G",
         ),
         source_base_url=S3_BASE_URL,
-        validation=(
-            # Validation runs 5 h 48 min after each init time: that init must be published by then.
-            CheckCurrentData(max_delay=timedelta("5h48min")),
-            # One missing lead time is ~0.5% of a forecast; rare deaccumulation rejects stay far below 0.1%.
-            CheckRecentNans(window=2, max_nan_fraction=0.001),
-            CheckExpectedShards(),
-            # Every variable comes from the same files, so one variable finds missing files; this reads one
-            # spatial chunk per init and lead-time chunk over the whole history.
-            CheckHoles(variables=("temperature_2m",)),
-            CheckReplicaMatchesPrimary(),
-        ),
+        # Validation runs 5 h 48 min after each init time: that init must be published by then. One missing lead
+        # time is ~0.5% of a forecast; rare deaccumulation rejects stay far below 0.1%. Every variable comes from
+        # the same files, so one variable finds missing files (one spatial chunk per init and lead-time chunk over
+        # the whole history).
+        validation=scheduled_validators(timedelta("5h48min"), hole_variables=("temperature_2m",)),
     )

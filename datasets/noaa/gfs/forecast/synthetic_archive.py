@@ -1,7 +1,7 @@
 """A synthetic mirror of the GFS archive for the noaa-gfs-forecast variables: same paths, `.idx` lines and GRIB2
 encoding as NOAA's, with values that are exact functions of (variable, init, lead, latitude, longitude)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -48,13 +48,20 @@ UNREAD_FIELD = GribVariable(
 )
 
 
-def grib_variable(data_var: GfsDataVar) -> GribVariable:
+def grib_variable(
+    data_var: GfsDataVar,
+    element: str | None = None,
+    parameters: Mapping[str, tuple[int, int, int]] = PARAMETERS,
+    ranges: Mapping[str, tuple[float, float]] = RANGES,
+) -> GribVariable:
+    """The generator of a NOAA variable's messages; `element` replaces its own (an alternative element)."""
     attrs = data_var.internal_attrs
-    discipline, category, number = PARAMETERS[attrs.grib_element]
+    element = element or attrs.grib_element
+    discipline, category, number = parameters[element]
     surface_type, surface_value = SURFACES[attrs.grib_index_level]
-    offset, amplitude = RANGES[data_var.attrs.units]
+    offset, amplitude = ranges[data_var.attrs.units]
     return GribVariable(
-        element=attrs.grib_element,
+        element=element,
         level=attrs.grib_index_level,
         discipline=discipline,
         category=category,

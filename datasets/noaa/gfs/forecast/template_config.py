@@ -1,26 +1,22 @@
 from collections.abc import Sequence
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
 from datasets.common.config_models import (
-    BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,
     Coordinate,
     DatasetAttributes,
     DataVar,
     DataVarAttrs,
-    Encoding,
     StepType,
+    float32_encoding,
 )
 from datasets.common.forecast_coordinates import (
-    NCEP_EARTH_RADIUS_M,
+    GlobalQuarterDegreeGrid,
     derive_forecast_coordinates,
-    forecast_time_coordinates,
-    latitude_longitude_coordinates,
-    spatial_ref_coordinate,
-    sphere_latitude_longitude_crs,
+    latitude_longitude_forecast_coordinates,
+    sphere_spatial_ref_coordinate,
 )
 from datasets.common.sources.noaa_idx import WindowKind
 from datasets.common.template_config import CoordinateValues, TemplateConfig
@@ -64,13 +60,7 @@ def _var(
     comments = [c for c in (comment, WINDOW_COMMENT.get(window or "")) if c]
     return DataVar(
         name=name,
-        encoding=Encoding(
-            dtype="float32",
-            chunks=chunks,
-            shards=shards,
-            fill_value=np.nan,
-            compressors=(BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,),
-        ),
+        encoding=float32_encoding(chunks, shards),
         attrs=DataVarAttrs(
             long_name=long_name,
             short_name=short_name,
@@ -167,7 +157,7 @@ def gfs_lead_times() -> pd.TimedeltaIndex:
     return pd.TimedeltaIndex(pd.to_timedelta(hours, unit="h"), name="lead_time")
 
 
-class NoaaGfsForecastTemplateConfig(TemplateConfig[GfsDataVar]):
+class NoaaGfsForecastTemplateConfig(GlobalQuarterDegreeGrid, TemplateConfig[GfsDataVar]):
     dims: tuple[str, ...] = ("init_time", "lead_time", "latitude", "longitude")
     append_dim: str = "init_time"
     append_dim_start: pd.Timestamp = timestamp("2021-05-01T00:00")
@@ -189,15 +179,9 @@ class NoaaGfsForecastTemplateConfig(TemplateConfig[GfsDataVar]):
             forecast_resolution="Forecast step 0-120 hours: hourly, 123-384 hours: 3 hourly",
         )
 
-    def latitudes(self) -> np.ndarray:
-        return np.linspace(90, -90, 721)
-
-    def longitudes(self) -> np.ndarray:
-        return np.arange(-180, 180, 0.25)
-
     def dimension_coordinates(self) -> dict[str, Any]:
         return {
-            "init_time": self.append_dim_coordinates(self.append_dim_start + self.append_dim_frequency),
+            "init_time": self.first_append_dim_coordinate(),
             "lead_time": gfs_lead_times(),
             "latitude": self.latitudes(),
             "longitude": self.longitudes(),
@@ -208,15 +192,7 @@ class NoaaGfsForecastTemplateConfig(TemplateConfig[GfsDataVar]):
 
     @property
     def coords(self) -> Sequence[Coordinate]:
-        dim_coords = self.dimension_coordinates()
-        return (
-            *forecast_time_coordinates(len(dim_coords["lead_time"])),
-            *latitude_longitude_coordinates(len(dim_coords["latitude"]), len(dim_coords["longitude"])),
-            spatial_ref_coordinate(
-                sphere_latitude_longitude_crs(NCEP_EARTH_RADIUS_M),
-                f"Spherical earth with radius {NCEP_EARTH_RADIUS_M:.0f} m, as used by NCEP.",
-            ),
-        )
+        return latitude_longitude_forecast_coordinates(self.dimension_coordinates(), sphere_spatial_ref_coordinate())
 
     @property
     def data_vars(self) -> Sequence[GfsDataVar]:

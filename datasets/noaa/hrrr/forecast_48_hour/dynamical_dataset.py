@@ -1,12 +1,5 @@
-from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig
+from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig, scheduled_validators
 from datasets.common.timestamps import timedelta
-from datasets.common.validation import (
-    CheckCurrentData,
-    CheckExpectedShards,
-    CheckHoles,
-    CheckRecentNans,
-    CheckReplicaMatchesPrimary,
-)
 from datasets.noaa.hrrr.forecast_48_hour.region_job import (
     S3_BASE_URL,
     HrrrSourceFileCoord,
@@ -30,14 +23,7 @@ def noaa_hrrr_forecast_48_hour() -> DynamicalDataset[HrrrDataVar, HrrrSourceFile
             ephemeral_storage="20G",
         ),
         source_base_url=S3_BASE_URL,
-        validation=(
-            # Validation runs 2 h 40 min after each init time: that init must be published by then.
-            CheckCurrentData(max_delay=timedelta("2h40min")),
-            # One missing lead time is 2% of a forecast.
-            CheckRecentNans(window=2, max_nan_fraction=0.001),
-            CheckExpectedShards(),
-            # Every variable comes from the same files, so one variable finds missing files.
-            CheckHoles(variables=("temperature_2m",)),
-            CheckReplicaMatchesPrimary(),
-        ),
+        # Validation runs 2 h 40 min after each init time: that init must be published by then. One missing lead
+        # time is 2% of a forecast. Every variable comes from the same files, so one variable finds missing files.
+        validation=scheduled_validators(timedelta("2h40min"), hole_variables=("temperature_2m",)),
     )

@@ -2,19 +2,17 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 import dask.array
-import numpy as np
 import pandas as pd
 import xarray as xr
 
 from datasets.common.config_models import (
-    BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,
     Coordinate,
     CoordinateAttrs,
     DatasetAttributes,
     DataVar,
     DataVarAttrs,
-    Encoding,
     StepType,
+    float32_encoding,
 )
 from datasets.common.forecast_coordinates import (
     NCEP_EARTH_RADIUS_M,
@@ -22,6 +20,7 @@ from datasets.common.forecast_coordinates import (
     float64_encoding,
     forecast_time_coordinates,
     spatial_ref_coordinate,
+    sphere_comment,
 )
 from datasets.common.lambert_grid import LambertConformalGrid
 from datasets.common.sources.grib import LambertParameters
@@ -64,13 +63,7 @@ def _var(
 ) -> HrrrDataVar:
     return DataVar(
         name=name,
-        encoding=Encoding(
-            dtype="float32",
-            chunks=(1, 49, 265, 300),
-            shards=(1, 49, 1060, 1800),
-            fill_value=np.nan,
-            compressors=(BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,),
-        ),
+        encoding=float32_encoding((1, 49, 265, 300), (1, 49, 1060, 1800)),
         attrs=DataVarAttrs(
             long_name=long_name,
             short_name=short_name,
@@ -186,7 +179,7 @@ class NoaaHrrrForecast48HourTemplateConfig(TemplateConfig[HrrrDataVar]):
 
     def dimension_coordinates(self) -> dict[str, Any]:
         return {
-            "init_time": self.append_dim_coordinates(self.append_dim_start + self.append_dim_frequency),
+            "init_time": self.first_append_dim_coordinate(),
             "lead_time": pd.timedelta_range("0h", FORECAST_LENGTH, freq="1h", name="lead_time"),
             "y": self.grid.y(),
             "x": self.grid.x(),
@@ -236,9 +229,7 @@ class NoaaHrrrForecast48HourTemplateConfig(TemplateConfig[HrrrDataVar]):
                 encoding=float64_encoding(*spatial),
                 attrs=CoordinateAttrs(units="degrees_east", long_name="Longitude", standard_name="longitude"),
             ),
-            spatial_ref_coordinate(
-                self.grid.crs(), f"Spherical earth with radius {NCEP_EARTH_RADIUS_M:.0f} m, as used by NCEP."
-            ),
+            spatial_ref_coordinate(self.grid.crs(), sphere_comment()),
         )
 
     @property

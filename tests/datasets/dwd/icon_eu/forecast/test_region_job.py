@@ -2,7 +2,6 @@ import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-import icechunk
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,12 +20,11 @@ from tests.support.dwd_archive import (
     relative_path,
     write_test_archive,
 )
+from tests.support.region_jobs import Availability, empty_store, readable_for, rendered_template, stored
 
 LONG_RUN, SHORT_RUN = timestamp("2026-01-01T00:00"), timestamp("2026-01-01T03:00")
 INITS = [LONG_RUN, SHORT_RUN]
 BY_NAME = {v.name: v for v in ICON_EU_DATA_VARS}
-
-type Availability = Callable[[pd.Timestamp, pd.Timedelta], bool]
 
 
 @pytest.fixture(scope="module")
@@ -38,15 +36,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def template_ds(tmp_path: Path) -> xr.Dataset:
-    config = SmallGridTemplateConfig(template_dir=tmp_path / "template")
-    config.update_template()
-    return config.get_template(SHORT_RUN + timedelta("3h"))
-
-
-def empty_store(template_ds: xr.Dataset) -> Store:
-    session = icechunk.Repository.create(icechunk.in_memory_storage()).writable_session("main")
-    template_ds.to_zarr(session.store, mode="w", compute=False, zarr_format=3, consolidated=False)
-    return session.store
+    return rendered_template(SmallGridTemplateConfig(template_dir=tmp_path / "template"), SHORT_RUN + timedelta("3h"))
 
 
 def process_all(template_ds: xr.Dataset, store: Store, source_url: str) -> dict[str, VariableResult]:
@@ -59,13 +49,9 @@ def process_all(template_ds: xr.Dataset, store: Store, source_url: str) -> dict[
 
 def assert_all_values_as_expected(store: Store, missing: Mapping[str, Availability] | None = None) -> None:
     """Every value of every variable; `missing` marks, per variable, the files it could not read."""
-    ds = xr.open_zarr(store, consolidated=False, decode_timedelta=True).load()
+    ds = stored(store)
     for var in ICON_EU_DATA_VARS:
-        gone = (missing or {}).get(var.name)
-
-        def available(init: pd.Timestamp, lead: pd.Timedelta, gone: Availability | None = gone) -> bool:
-            return not (gone and gone(init, lead))
-
+        available = readable_for(lambda init, lead: True, missing, var.name)
         for i, init in enumerate(INITS):
             expected = expected_stored_values(var, init, available)
             np.testing.assert_array_equal(ds[var.name].values[i], expected, err_msg=f"{var.name} at {init}")

@@ -2,7 +2,6 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-import icechunk
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,7 +14,6 @@ from datasets.common.timestamps import timedelta, timestamp
 from datasets.noaa.gfs.analysis.region_job import NoaaGfsAnalysisRegionJob
 from datasets.noaa.gfs.analysis.template_config import GFS_ANALYSIS_DATA_VARS, NoaaGfsAnalysisTemplateConfig
 from pipelines.demo.range_server import RangeServer
-from tests.datasets.noaa.gfs.forecast.test_region_job import corrupt_message, idx_line
 from tests.support.gfs_analysis_archive import (
     SmallGridAnalysisRegionJob,
     SmallGridAnalysisTemplateConfig,
@@ -23,14 +21,14 @@ from tests.support.gfs_analysis_archive import (
     source_of,
     write_analysis_archive,
 )
+from tests.support.gfs_archive import corrupt_message, idx_line
+from tests.support.region_jobs import Availability, empty_store, readable_for, rendered_template, stored
 
 START = timestamp("2021-05-01T00:00")
 # The run before the dataset starts feeds the windowed variables of its first time.
 INITS = list(pd.date_range(START - timedelta("6h"), periods=5, freq="6h"))
 END = START + timedelta("24h")
 WINDOWED = [v for v in GFS_ANALYSIS_DATA_VARS if v.internal_attrs.window_kind]
-
-type Availability = Callable[[pd.Timestamp, pd.Timedelta], bool]
 
 
 @pytest.fixture(scope="module")
@@ -42,19 +40,11 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def template_ds(tmp_path: Path) -> xr.Dataset:
-    config = SmallGridAnalysisTemplateConfig(template_dir=tmp_path / "template")
-    config.update_template()
-    return config.get_template(END)
+    return rendered_template(SmallGridAnalysisTemplateConfig(template_dir=tmp_path / "template"), END)
 
 
 def in_archive(init: pd.Timestamp, lead: pd.Timedelta) -> bool:
     return init in INITS and lead <= timedelta("6h")
-
-
-def empty_store(template_ds: xr.Dataset) -> Store:
-    session = icechunk.Repository.create(icechunk.in_memory_storage()).writable_session("main")
-    template_ds.to_zarr(session.store, mode="w", compute=False, zarr_format=3, consolidated=False)
-    return session.store
 
 
 def process_all(template_ds: xr.Dataset, store: Store, source_url: str) -> dict[str, VariableResult]:
@@ -73,17 +63,8 @@ def assert_all_variables_as_expected(
 ) -> None:
     times = list(pd.DatetimeIndex(ds["time"].values))
     for var in GFS_ANALYSIS_DATA_VARS:
-        bad = (unreadable or {}).get(var.name)
-
-        def readable(init: pd.Timestamp, lead: pd.Timedelta, bad: Availability | None = bad) -> bool:
-            return available(init, lead) and not (bad and bad(init, lead))
-
-        expected = expected_analysis_values(var, times, readable, START)
+        expected = expected_analysis_values(var, times, readable_for(available, unreadable, var.name), START)
         np.testing.assert_array_equal(ds[var.name].values, expected, err_msg=var.name)
-
-
-def stored(store: Store) -> xr.Dataset:
-    return xr.open_zarr(store, consolidated=False).load()
 
 
 def url(server: RangeServer, init: pd.Timestamp, lead: pd.Timedelta) -> str:

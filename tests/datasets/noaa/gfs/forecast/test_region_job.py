@@ -3,7 +3,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ClassVar
 
-import icechunk
 import numpy as np
 import pandas as pd
 import pytest
@@ -32,6 +31,7 @@ from tests.support.gfs_archive import (
     idx_line,
     write_test_archive,
 )
+from tests.support.region_jobs import empty_store, rendered_template, stored
 
 START = timestamp("2021-05-01T00:00")
 INITS = list(pd.date_range(START, periods=3, freq="6h"))
@@ -49,25 +49,13 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def template_ds(tmp_path: Path) -> xr.Dataset:
-    config = SmallGridTemplateConfig(template_dir=tmp_path / "template")
-    config.update_template()
-    return config.get_template(INITS[-1] + timedelta("6h"))
-
-
-def empty_store(template_ds: xr.Dataset) -> Store:
-    session = icechunk.Repository.create(icechunk.in_memory_storage()).writable_session("main")
-    template_ds.to_zarr(session.store, mode="w", compute=False, zarr_format=3, consolidated=False)
-    return session.store
+    return rendered_template(SmallGridTemplateConfig(template_dir=tmp_path / "template"), INITS[-1] + timedelta("6h"))
 
 
 def process_all(template_ds: xr.Dataset, store: Store, source_url: str) -> dict[str, VariableResult]:
     jobs = SmallGridRegionJob.get_jobs(template_ds, "init_time", GFS_DATA_VARS, source_url=source_url)
     assert [job.region for job in jobs] == [slice(i, i + 1) for i in range(len(INITS))]
     return merge_results(job.process([store]) for job in jobs)
-
-
-def stored(store: Store) -> xr.Dataset:
-    return xr.open_zarr(store, consolidated=False, decode_timedelta=True).load()
 
 
 def in_archive(init: pd.Timestamp, lead: pd.Timedelta) -> bool:

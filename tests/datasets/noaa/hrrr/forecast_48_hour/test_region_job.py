@@ -2,7 +2,6 @@ import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-import icechunk
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,7 +14,7 @@ from datasets.common.sources.synthetic_grids import LambertArchiveGrid
 from datasets.common.timestamps import timedelta, timestamp
 from datasets.noaa.hrrr.forecast_48_hour.template_config import HRRR_DATA_VARS
 from pipelines.demo.range_server import RangeServer
-from tests.datasets.noaa.gfs.forecast.test_region_job import corrupt_message, idx_line
+from tests.support.gfs_archive import corrupt_message, idx_line
 from tests.support.hrrr_archive import (
     LEADS,
     SMALL_GRID,
@@ -25,12 +24,11 @@ from tests.support.hrrr_archive import (
     hrrr_relative_path,
     write_hrrr_archive,
 )
+from tests.support.region_jobs import Availability, empty_store, readable_for, rendered_template, stored
 
 START = timestamp("2018-07-13T12:00")
 INITS = list(pd.date_range(START, periods=2, freq="6h"))
 PRMSL_INITS = INITS[:1]  # the older file carries PRMSL instead of MSLMA
-
-type Availability = Callable[[pd.Timestamp, pd.Timedelta], bool]
 
 
 @pytest.fixture(scope="module")
@@ -42,15 +40,9 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def template_ds(tmp_path: Path) -> xr.Dataset:
-    config = SmallGridHrrrTemplateConfig(template_dir=tmp_path / "template")
-    config.update_template()
-    return config.get_template(INITS[-1] + timedelta("6h"))
-
-
-def empty_store(template_ds: xr.Dataset) -> Store:
-    session = icechunk.Repository.create(icechunk.in_memory_storage()).writable_session("main")
-    template_ds.to_zarr(session.store, mode="w", compute=False, zarr_format=3, consolidated=False)
-    return session.store
+    return rendered_template(
+        SmallGridHrrrTemplateConfig(template_dir=tmp_path / "template"), INITS[-1] + timedelta("6h")
+    )
 
 
 def process_all(template_ds: xr.Dataset, store: Store, source_url: str) -> dict[str, VariableResult]:
@@ -59,19 +51,11 @@ def process_all(template_ds: xr.Dataset, store: Store, source_url: str) -> dict[
     return merge_results(job.process([store]) for job in jobs)
 
 
-def stored(store: Store) -> xr.Dataset:
-    return xr.open_zarr(store, consolidated=False, decode_timedelta=True).load()
-
-
 def assert_all_variables_as_expected(
     ds: xr.Dataset, available: Availability, unreadable: Mapping[str, Availability] | None = None
 ) -> None:
     for var in HRRR_DATA_VARS:
-        bad = (unreadable or {}).get(var.name)
-
-        def readable(init: pd.Timestamp, lead: pd.Timedelta, bad: Availability | None = bad) -> bool:
-            return available(init, lead) and not (bad and bad(init, lead))
-
+        readable = readable_for(available, unreadable, var.name)
         for i, init in enumerate(INITS):
             expected = expected_stored_values(var, init, readable, PRMSL_INITS)
             np.testing.assert_array_equal(ds[var.name].values[i], expected, err_msg=f"{var.name} at {init}")

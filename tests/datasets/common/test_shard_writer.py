@@ -1,0 +1,103 @@
+import numpy as np
+import pytest
+import zarr
+from zarr.storage import MemoryStore
+
+from datasets.common.config_models import BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE
+from datasets.common.shard_writer import write_block
+
+SHAPE = (4, 7, 10, 9)
+CHUNKS = (1, 3, 4, 3)
+SHARDS = (2, 6, 8, 6)
+
+
+def make_array(store: MemoryStore, shards: tuple[int, ...] | None = SHARDS) -> zarr.Array:
+    return zarr.create_array(
+        store,
+        name="v",
+        shape=SHAPE,
+        chunks=CHUNKS,
+        shards=shards,
+        dtype="float32",
+        fill_value=np.nan,
+        compressors=[BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE],
+    )
+
+
+def values(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+
+
+def expected_after(before: np.ndarray, block: tuple[slice, ...], written: np.ndarray) -> np.ndarray:
+    expected = before.copy()
+    full = (*block, *(slice(None),) * (len(SHAPE) - len(block)))
+    expected[full] = np.nan
+    origin = tuple(s.start or 0 for s in full)
+    expected[tuple(slice(o, o + n) for o, n in zip(origin, written.shape, strict=True))] = written
+    return expected
+
+
+def stored_bytes(store: MemoryStore) -> dict[str, bytes]:
+    return {key: value.to_bytes() for key, value in store._store_dict.items() if "/c/" in key}
+
+
+@pytest.mark.parametrize(
+    ("block", "shape"),
+    [
+        ((slice(0, 2),), (2, 7, 10, 9)),  # whole shard row along the append dim, nothing cropped
+        ((slice(2, 4),), (2, 4, 10, 9)),  # cropped lead dim: second lead shard disappears
+        ((slice(0, 2),), (1, 2, 5, 4)),  # cropped along every dim, within the first shard
+        ((slice(2, 4), slice(0, 7), slice(8, 10)), (2, 5, 2, 9)),  # a block of whole shards along latitude
+        ((slice(0, 4),), (0, 7, 10, 9)),  # nothing at all: the block becomes fill
+    ],
+)
+def test_whole_shards_match_zarr_bytes_and_replace_the_block(block: tuple[slice, ...], shape: tuple[int, ...]) -> None:
+    ours, reference = MemoryStore(), MemoryStore()
+    before = values(SHAPE, seed=1)
+    make_array(ours)[:] = before
+    make_array(reference)[:] = before
+    written = values(shape)
+
+    write_block([ours], "v", block, written)
+
+    expected = expected_after(before, block, written)
+    reference_array = zarr.open_array(reference, path="v", mode="r+")
+    reference_array[(*block, *(slice(None),) * (len(SHAPE) - len(block)))] = expected[
+        (*block, *(slice(None),) * (len(SHAPE) - len(block)))
+    ]
+    np.testing.assert_array_equal(zarr.open_array(ours, path="v", mode="r")[:], expected)
+    assert stored_bytes(ours) == stored_bytes(reference)
+
+
+def test_a_block_inside_a_shard_replaces_only_itself() -> None:
+    store = MemoryStore()
+    before = values(SHAPE, seed=1)
+    make_array(store)[:] = before
+    written = values((1, 2, 10, 9))
+
+    write_block([store], "v", (slice(1, 2),), written)
+
+    np.testing.assert_array_equal(
+        zarr.open_array(store, path="v", mode="r")[:], expected_after(before, (slice(1, 2),), written)
+    )
+
+
+@pytest.mark.parametrize("shards", [None, SHARDS])
+def test_every_store_gets_the_block(shards: tuple[int, ...] | None) -> None:
+    stores = [MemoryStore(), MemoryStore()]
+    for store in stores:
+        make_array(store, shards)
+    written = values((2, 7, 3, 9))
+
+    write_block(stores, "v", (slice(2, 4),), written)
+
+    expected = expected_after(np.full(SHAPE, np.nan, dtype=np.float32), (slice(2, 4),), written)
+    for store in stores:
+        np.testing.assert_array_equal(zarr.open_array(store, path="v", mode="r")[:], expected)
+
+
+def test_values_larger_than_the_block_are_refused() -> None:
+    store = MemoryStore()
+    make_array(store)
+    with pytest.raises(AssertionError, match="do not fit"):
+        write_block([store], "v", (slice(0, 2),), values((2, 8, 10, 9)))
