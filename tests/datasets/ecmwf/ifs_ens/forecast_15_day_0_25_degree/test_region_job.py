@@ -30,7 +30,6 @@ from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.template_config import (
     IfsEnsDataVar,
 )
 from pipelines.demo.range_server import RangeServer
-from tests.support.block_plans import first_job_block_plan
 from tests.support.ecmwf_archive import ecmwf_relative_stem
 from tests.support.ifs_ens_archive import (
     SmallGridRegionJob,
@@ -38,6 +37,7 @@ from tests.support.ifs_ens_archive import (
     expected_stored_values,
     write_ifs_ens_archive,
 )
+from tests.support.region_jobs import first_job_block_plan
 
 # ptype is published from the second init on
 INITS = [timestamp("2024-11-12T00:00"), timestamp("2024-11-13T00:00")]

@@ -22,7 +22,6 @@ from datasets.noaa.gefs.forecast_35_day.region_job import (
 from datasets.noaa.gefs.forecast_35_day.template_config import GefsDataVar, NoaaGefsForecast35DayTemplateConfig
 from datasets.noaa.noaa_region_job import DEACCUMULATION_INVALID
 from pipelines.demo.range_server import RangeServer
-from tests.support.block_plans import first_job_block_plan
 from tests.support.gefs_archive import (
     COARSE_GRID,
     SmallGridRegionJob,
@@ -32,6 +31,7 @@ from tests.support.gefs_archive import (
     hours,
     write_gefs_archive,
 )
+from tests.support.region_jobs import first_job_block_plan
 
 INIT = timestamp("2024-06-01T00:00")
 MEMBERS = range(31)
