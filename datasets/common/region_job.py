@@ -1,4 +1,5 @@
 import hashlib
+import math
 import queue
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -15,6 +16,7 @@ from datasets.common.config_models import DataVar, FrozenBaseModel
 from datasets.common.errors import SourceNotFoundError, SourceReadError
 from datasets.common.region_layout import Download, RegionLayout
 from datasets.common.results import SourceFileStatus, VariableResult, build_variable_result
+from datasets.common.shard_blocks import Block, BlockPlan, plan_blocks, shard_shape
 from datasets.common.shard_writer import write_block
 from datasets.common.timestamps import timestamp
 from datasets.common.transforms.rounding import round_for_storage
@@ -57,7 +59,12 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
 
     download_parallelism: ClassVar[int] = 8
     read_parallelism: ClassVar[int] = 2  # decode threads per variable (eccodes releases the GIL)
-    variable_parallelism: ClassVar[int] = 2  # variables in flight, each holding one processing-region buffer
+    variable_parallelism: ClassVar[int] = 2  # variables in flight, each holding one buffer
+    # Bytes of buffers a job holds at once, all variables in flight together; None: each buffer holds the whole
+    # processing region. Under a budget the region is processed in blocks of whole shards along `block_dims` (dims
+    # no source file locates, e.g. latitude and longitude), every source message decoded once per block.
+    memory_budget_bytes: ClassVar[int | None] = None
+    block_dims: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def source_groups(cls, data_vars: Sequence[DV]) -> Sequence[Sequence[DV]]:
@@ -255,86 +262,118 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         stores: Sequence[Store],
         progress: ProgressCallback,
     ) -> dict[str, VariableResult]:
-        """Variables in parallel (`variable_parallelism`), each read, transformed and written via a reused buffer."""
+        """Variables in parallel, each read, transformed and written block by block via a reused buffer."""
         layout = RegionLayout.build(processing_ds, [v.name for v in group], [c.out_loc() for c in coords], downloads)
-        parallelism = min(self.variable_parallelism, len(group))
+        plan = self.block_plan(processing_ds, group, layout)
         buffers: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
-        for _ in range(parallelism):
-            buffers.put(np.empty(layout.shape, dtype=np.float32))
+        for _ in range(plan.parallelism):
+            buffers.put(np.empty(plan.block_size, dtype=np.float32))
 
         def process_variable(data_var: DV) -> VariableResult:
             buffer = buffers.get()
             try:
-                buffer.fill(np.nan)
-                statuses = self._read_variable(data_var, layout, coords, downloads, buffer)
-                return self._finish_variable(
-                    data_var, layout, buffer, processing_region, coords, statuses, stores, progress
-                )
+                statuses: list[tuple[SourceFileStatus, str]] = [(SourceFileStatus.succeeded, "")] * len(coords)
+                counters: dict[str, int] = {}
+                for block in plan.blocks:
+                    block_layout = layout.block(block)
+                    values = buffer[: math.prod(block_layout.shape)].reshape(block_layout.shape)
+                    values.fill(np.nan)
+                    block_statuses = self._read_block(data_var, block_layout, block, coords, downloads, values)
+                    statuses = [
+                        new if old[0] == SourceFileStatus.succeeded else old
+                        for old, new in zip(statuses, block_statuses, strict=True)
+                    ]
+                    block_counters = self._write_block(
+                        data_var, block_layout, block, values, processing_region, stores, progress
+                    )
+                    for key, count in block_counters.items():
+                        counters[key] = counters.get(key, 0) + count
             finally:
                 buffers.put(buffer)
+            return build_variable_result(
+                data_var.name,
+                self.append_dim,
+                (
+                    (coord.get_url(), coord.out_loc(), status, message)
+                    for coord, (status, message) in zip(coords, statuses, strict=True)
+                ),
+                counters,
+            )
 
-        with ThreadPoolExecutor(parallelism) as pool:
+        with ThreadPoolExecutor(plan.parallelism) as pool:
             return {result.name: result for result in pool.map(process_variable, group)}
 
-    def _read_variable(
+    def block_plan(self, processing_ds: xr.Dataset, group: Sequence[DV], layout: RegionLayout) -> BlockPlan:
+        """Blocks of whole shards along `block_dims` and the variables in flight, within `memory_budget_bytes`."""
+        assert set(self.block_dims) <= set(layout.field_dims), (
+            f"block dims {self.block_dims} must be dims no source file locates {layout.field_dims}: "
+            "transforms work along the others (e.g. lead_time) and need them whole"
+        )
+        shards = {shard_shape(processing_ds[v.name]) for v in group}
+        assert len(shards) == 1, f"a group's variables disagree on their shards: {shards}"
+        return plan_blocks(
+            dict(zip(layout.dims, layout.shape, strict=True)),
+            dict(zip(layout.dims, shards.pop(), strict=True)),
+            self.block_dims,
+            np.dtype(np.float32).itemsize,
+            self.memory_budget_bytes,
+            min(self.variable_parallelism, len(group)),
+        )
+
+    def _read_block(
         self,
         data_var: DV,
         layout: RegionLayout,
+        block: Block,
         coords: Sequence[SFC],
         downloads: Sequence[Download],
-        buffer: np.ndarray,
+        values: np.ndarray,
     ) -> list[tuple[SourceFileStatus, str]]:
+        """Each downloaded file's values inside `block` into `values` (GRIB has no partial decode: whole fields)."""
+        field_selection = tuple(block.get(dim, slice(None)) for dim in layout.field_dims)
+
         def read(index: int) -> tuple[SourceFileStatus, str]:
             download = downloads[index]
             if not isinstance(download, Path):
                 return download
             coord = coords[index].model_copy(update={"downloaded_path": download})
             try:
-                values = self.read_data(coord, data_var)
+                field = self.read_data(coord, data_var)
             except SourceReadError as e:
                 return (SourceFileStatus.read_failed, str(e))
             position = layout.positions[index]
             assert position is not None, "every downloaded file has a position"
-            buffer[position] = values
+            values[position] = field[field_selection]
             return (SourceFileStatus.succeeded, "")
 
         with ThreadPoolExecutor(self.read_parallelism) as pool:
             return list(pool.map(read, range(len(coords))))
 
-    def _finish_variable(
+    def _write_block(
         self,
         data_var: DV,
         layout: RegionLayout,
-        buffer: np.ndarray,
+        block: Block,
+        values: np.ndarray,
         processing_region: slice,
-        coords: Sequence[SFC],
-        statuses: Sequence[tuple[SourceFileStatus, str]],
         stores: Sequence[Store],
         progress: ProgressCallback,
-    ) -> VariableResult:
-        data_array = xr.DataArray(buffer, coords=layout.coords, dims=layout.dims)
-        counters = self.apply_data_transformations(data_array, data_var) if buffer.size else {}
+    ) -> Mapping[str, int]:
+        data_array = xr.DataArray(values, coords=layout.coords, dims=layout.dims)
+        counters = self.apply_data_transformations(data_array, data_var) if values.size else {}
         offset = self.region.start - processing_region.start
-        out = buffer[offset : offset + self.region.stop - self.region.start]
-        write_block(stores, data_var.name, (self.region,), out)
+        out = values[offset : offset + self.region.stop - self.region.start]
+        last = max((layout.dims.index(dim) for dim in block), default=0)
+        selection = (self.region, *(block.get(dim, slice(None)) for dim in layout.dims[1 : last + 1]))
+        write_block(stores, data_var.name, selection, out)
         progress("bytes_written", out.nbytes)
-        return build_variable_result(
-            data_var.name,
-            self.append_dim,
-            (
-                (coord.get_url(), coord.out_loc(), status, message)
-                for coord, (status, message) in zip(coords, statuses, strict=True)
-            ),
-            counters,
-        )
+        return counters
 
 
 def append_dim_shard_size(template_ds: xr.Dataset, append_dim: str, data_vars: Sequence[DataVar[Any]]) -> int:
     sizes = set()
     for var in data_vars:
-        encoding = template_ds[var.name].encoding
-        shards = encoding.get("shards") or encoding["chunks"]
-        sizes.add(shards[template_ds[var.name].dims.index(append_dim)])
+        sizes.add(shard_shape(template_ds[var.name])[template_ds[var.name].dims.index(append_dim)])
     assert len(sizes) == 1, f"data variables disagree on the append-dim shard size: {sizes}"
     return sizes.pop()
 

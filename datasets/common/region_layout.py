@@ -1,5 +1,5 @@
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ class RegionLayout:
     coords: Mapping[Any, xr.DataArray]
     shape: tuple[int, ...]
     positions: tuple[tuple[int | slice, ...] | None, ...]
+    # Dims no source file locates (nor the append dim): each source file's values span them whole
+    field_dims: tuple[str, ...]
 
     @classmethod
     def build(
@@ -53,7 +55,23 @@ class RegionLayout:
             tuple(index.get(dim, slice(None)) for dim in dims) if isinstance(download, Path) else None
             for index, download in zip(indexes, downloads, strict=True)
         )
-        return cls(dims=dims, coords=dict(cropped.coords), shape=cropped.shape, positions=positions)
+        field_dims = tuple(dim for dim in dims if dim != append_dim and all(dim not in index for index in indexes))
+        return cls(
+            dims=dims, coords=dict(cropped.coords), shape=cropped.shape, positions=positions, field_dims=field_dims
+        )
+
+    def block(self, block: Mapping[str, slice]) -> "RegionLayout":
+        """The layout of `block` (slices of field dims): source files keep their positions along the other dims."""
+        assert set(block) <= set(self.field_dims), f"{tuple(block)} are not all field dims {self.field_dims}"
+        coords = {
+            name: coord.isel({dim: s for dim, s in block.items() if dim in coord.dims})
+            for name, coord in self.coords.items()
+        }
+        shape = tuple(
+            len(range(*block[dim].indices(n))) if dim in block else n
+            for dim, n in zip(self.dims, self.shape, strict=True)
+        )
+        return replace(self, coords=coords, shape=shape)
 
 
 def _position(index: pd.Index, value: Any) -> int:

@@ -166,8 +166,8 @@ class SmallGridTemplateConfig(NoaaGefsForecast35DayTemplateConfig):
 class SmallGridRegionJob(NoaaGefsForecast35DayRegionJob):
     grids: ClassVar[Mapping[GefsFileType, GridSpec]] = {t: grid.grid_spec() for t, grid in GRIDS.items()}
     grid: ClassVar[GridSpec] = FINE_GRID.grid_spec()
-    # Three of the small template's six shards: a variable is processed in two blocks (rows of shards).
-    memory_budget_bytes: ClassVar[int | None] = 3 * 31 * 12 * 10 * 12 * 4
+    # Six of the small template's shards: two variables in flight, each in two blocks (rows of three shards).
+    memory_budget_bytes: ClassVar[int | None] = 6 * 31 * 12 * 10 * 12 * 4
     # All variables of a file type together: fewer downloads in tests.
     max_vars_per_group: ClassVar[int] = 27
 

@@ -103,8 +103,8 @@ class SmallGridTemplateConfig(EcmwfIfsEnsForecast15Day025DegreeTemplateConfig):
 
 class SmallGridRegionJob(EcmwfIfsEnsForecast15Day025DegreeRegionJob):
     grid: ClassVar[GridSpec] = TEST_GRID.grid_spec()
-    # Three of the small template's six shards: a variable is processed in two blocks (rows of shards).
-    memory_budget_bytes: ClassVar[int | None] = 3 * int(np.prod(SHARDS)) * 4
+    # Six of the small template's shards: two variables in flight, each in two blocks (rows of three shards).
+    memory_budget_bytes: ClassVar[int | None] = 6 * int(np.prod(SHARDS)) * 4
     # Every variable of a kind together: fewer downloads in tests.
     max_vars_per_group: ClassVar[int] = 19
 

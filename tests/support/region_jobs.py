@@ -1,5 +1,5 @@
 """Scaffolding shared by the region-job tests of every dataset: a small-grid template rendered to a folder of the
-test's choosing, an empty in-memory store to process into, and what the store then holds."""
+test's choosing, an empty in-memory store to process into, what the store then holds, and a job's block plan."""
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -13,6 +13,8 @@ from zarr.abc.store import Store
 from datasets.common.config_models import DataVar, FrozenBaseModel
 from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.region_job import RegionJob
+from datasets.common.region_layout import RegionLayout
+from datasets.common.shard_blocks import BlockPlan
 from datasets.common.template_config import TemplateConfig
 
 type Availability = Callable[[pd.Timestamp, pd.Timedelta], bool]
@@ -70,3 +72,16 @@ def readable_for(available: Availability, unreadable: Mapping[str, Availability]
         return available(init, lead) and not (bad and bad(init, lead))
 
     return readable
+
+
+def first_job_block_plan(
+    job_class: type[RegionJob[Any, Any]], template_ds: xr.Dataset, data_vars: Sequence[DataVar[Any]], source_url: str
+) -> BlockPlan:
+    """The block plan of the first job's first source group, as if every source file were downloaded."""
+    job = job_class.get_jobs(template_ds, "init_time", data_vars, source_url=source_url)[0]
+    group = job_class.source_groups(job.data_vars)[0]
+    processing_ds = template_ds.isel(init_time=job.get_processing_region())
+    coords = job.generate_source_file_coords(processing_ds, group)
+    downloads = [Path("downloaded")] * len(coords)
+    layout = RegionLayout.build(processing_ds, [v.name for v in group], [c.out_loc() for c in coords], downloads)
+    return job.block_plan(processing_ds, group, layout)

@@ -1,5 +1,6 @@
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import icechunk
 import numpy as np
@@ -11,9 +12,11 @@ from hypothesis import strategies as st
 from zarr.abc.store import Store
 from zarr.storage import LocalStore
 
+from datasets.common import region_job
 from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.region_job import split_variables, worker_share
 from datasets.common.results import VariableResult
+from datasets.common.shard_writer import write_block
 from datasets.common.timestamps import timestamp
 from datasets.common.transforms.rounding import round_for_storage
 from tests.support.runs import INITS
@@ -156,3 +159,70 @@ def test_split_variables_keeps_each_shard_and_covers_every_variable(synthetic: D
         (job.region, [var.name]) for job in jobs for var in DATA_VARS
     ]
     assert len({j.key for j in split}) == len(split)
+
+
+class OneShardBlocks(KeepsAllButTheLastPosition):
+    block_dims: ClassVar[tuple[str, ...]] = ("latitude", "longitude")
+    memory_budget_bytes: ClassVar[int | None] = 1  # one shard per block, one variable at a time
+
+
+def with_shards(ds: xr.Dataset, shards: tuple[int, ...]) -> xr.Dataset:
+    ds = ds.copy()
+    for var in DATA_VARS:
+        ds[var.name].encoding = {**ds[var.name].encoding, "shards": shards}
+    return ds
+
+
+def stored_files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("published_extent", [0, 1])
+def test_a_blocked_job_stores_the_same_bytes_as_an_unblocked_one(
+    synthetic: DynamicalDataset, published_extent: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks of one shard of a 2 x 2 grid of shards, with the last lead time missing (a cropped buffer) and a
+    region whose head is already published."""
+    ds = with_shards(template(synthetic, 2), (2, 3, 2, 4))
+    root = Path(synthetic.source_base_url)
+    write_source_archive(root, INITS[:2], missing=[(init, LEAD_TIMES[-1]) for init in INITS[:2]])
+    selections = []
+
+    def spy(stores: Sequence[Store], name: str, selection: tuple[slice, ...], values: np.ndarray) -> None:
+        selections.append((name, selection))
+        write_block(stores, name, selection, values)
+
+    monkeypatch.setattr(region_job, "write_block", spy)
+    results = {}
+    for job_class in (KeepsAllButTheLastPosition, OneShardBlocks):
+        store = published_sevens(ds, LocalStore(tmp_path / job_class.__name__))
+        (job,) = job_class.get_jobs(ds, "init_time", DATA_VARS, source_url=str(root), published_extent=published_extent)
+        results[job_class] = job.process([store])
+
+    assert results[OneShardBlocks] == results[KeepsAllButTheLastPosition]
+    assert stored_files(tmp_path / "OneShardBlocks") == stored_files(tmp_path / "KeepsAllButTheLastPosition")
+    region = slice(published_extent, 2)
+    blocks = [
+        (slice(0, 2), slice(0, 4)),
+        (slice(0, 2), slice(4, 8)),
+        (slice(2, 4), slice(0, 4)),
+        (slice(2, 4), slice(4, 8)),
+    ]
+    assert sorted(selections, key=str) == sorted(
+        [(v.name, (region,)) for v in DATA_VARS]
+        + [(v.name, (region, slice(None), *b)) for v in DATA_VARS for b in blocks],
+        key=str,
+    )
+
+
+def test_block_dims_must_be_dims_no_source_file_locates(synthetic: DynamicalDataset, source: Path) -> None:
+    class LeadTimeBlocks(SyntheticRegionJob):
+        block_dims: ClassVar[tuple[str, ...]] = ("lead_time",)
+        memory_budget_bytes: ClassVar[int | None] = 1
+
+    ds = template(synthetic, 2)
+    store = icechunk.Repository.create(icechunk.in_memory_storage()).writable_session("main").store
+    ds.to_zarr(store, mode="w", compute=False, zarr_format=3, consolidated=False)
+    (job,) = LeadTimeBlocks.get_jobs(ds, "init_time", DATA_VARS, source_url=str(source))
+    with pytest.raises(AssertionError, match="no source file locates"):
+        job.process([store])

@@ -16,7 +16,7 @@ def ecmwf_ifs_ens_forecast_15_day_0_25_degree() -> DynamicalDataset[IfsEnsDataVa
         template_config=EcmwfIfsEnsForecast15Day025DegreeTemplateConfig(),
         region_job_class=EcmwfIfsEnsForecast15Day025DegreeRegionJob,
         # Lead 360 h of the 00 UTC run lands around 08:00-08:10 UTC. One worker per source group (10 groups of
-        # 2 variables); each holds one 8 GiB block of shards at a time.
+        # 2 variables); each holds at most 8 GiB of blocks (memory_budget_bytes).
         operational=OperationalConfig(
             update_schedule="5 8 * * *",
             validate_schedule="45 8 * * *",

@@ -111,7 +111,11 @@ class EcmwfIfsEnsForecast15Day025DegreeRegionJob(RegionJob[IfsEnsDataVar, IfsEns
     )
     # ECMWF asks for at most about 8 parallel connections; each download makes one request at a time.
     download_parallelism: ClassVar[int] = 8
-    # One variable of one init is 85 x 51 x 721 x 1440 float32 = 18 GB: three blocks of five 1.8 GB shards.
+    # One variable of one init is 85 x 51 x 721 x 1440 float32 = 18 GB. Members and leads are whole in a shard, so
+    # blocks split latitude and longitude: two variables in flight hold at most 4 GiB each, a column of three
+    # shards (721 x 320), and every source message is decoded 5 times.
+    block_dims: ClassVar[tuple[str, ...]] = ("latitude", "longitude")
+    memory_budget_bytes: ClassVar[int | None] = 8 * 2**30
     max_vars_per_group: ClassVar[int] = 2
 
     _indexes: dict[str, list[EcmwfIndexEntry] | SourceNotFoundError | SourceReadError] = PrivateAttr(

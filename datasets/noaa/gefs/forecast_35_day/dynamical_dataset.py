@@ -13,7 +13,7 @@ def noaa_gefs_forecast_35_day() -> DynamicalDataset[GefsDataVar, GefsSourceFileC
         template_config=NoaaGefsForecast35DayTemplateConfig(),
         region_job_class=NoaaGefsForecast35DayRegionJob,
         # The 00 UTC run, extended range included, is out about 7 hours after its init time. One worker per
-        # source group (9 groups of 3 variables); each holds one 14 GiB block of shards at a time.
+        # source group (9 groups of 3 variables); each holds at most 12 GiB of blocks (memory_budget_bytes).
         operational=OperationalConfig(
             update_schedule="0 7 * * *",
             validate_schedule="15 9 * * *",

@@ -69,7 +69,11 @@ class NoaaGefsForecast35DayRegionJob(NoaaRegionJob[GefsSourceFileCoord]):
         "b": global_grid(0.5),
     }
     grid: ClassVar[GridSpec] = global_grid(0.25)
-    # One variable of one init is 31 x 181 x 721 x 1440 float32 = 23 GB: two blocks of four 3.3 GB shards each.
+    # One variable of one init is 31 x 181 x 721 x 1440 float32 = 23 GB. Members and leads are whole in a shard, so
+    # blocks split latitude and longitude: two variables in flight hold at most 6 GiB each, a column of two
+    # shards (721 x 368), and every source message is decoded 4 times.
+    block_dims: ClassVar[tuple[str, ...]] = ("latitude", "longitude")
+    memory_budget_bytes: ClassVar[int | None] = 12 * 2**30
     # Variables downloaded together: bounds the local disk a job needs (all its files are fetched first).
     max_vars_per_group: ClassVar[int] = 3
 

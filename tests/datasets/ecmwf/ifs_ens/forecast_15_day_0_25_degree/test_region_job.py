@@ -37,6 +37,7 @@ from tests.support.ifs_ens_archive import (
     expected_stored_values,
     write_ifs_ens_archive,
 )
+from tests.support.region_jobs import first_job_block_plan
 
 # ptype is published from the second init on
 INITS = [timestamp("2024-11-12T00:00"), timestamp("2024-11-13T00:00")]
@@ -128,6 +129,8 @@ def test_every_value_of_every_variable_and_member_is_exact(
     server = http_archive(archive)
     most_in_flight = track_concurrency(server, delay_seconds=0.002)
     store = empty_store(template_ds)
+    plan = first_job_block_plan(SmallGridRegionJob, template_ds, config.data_vars, server.base_url)
+    assert (len(plan.blocks), plan.parallelism) == (2, 2)  # blocks on: two variables at a time, rows of shards
 
     results = process(template_ds, config.data_vars, store, server.base_url)
 
@@ -284,3 +287,21 @@ def test_source_groups_share_availability_and_stay_small() -> None:
         assert 1 <= len(group) <= 2
         attrs = {(v.internal_attrs.available_from, v.internal_attrs.has_hour_0_values) for v in group}
         assert len(attrs) == 1
+
+
+def test_a_real_region_is_processed_in_five_blocks_within_the_memory_budget() -> None:
+    config = EcmwfIfsEnsForecast15Day025DegreeTemplateConfig()
+    template_ds = config.get_template(INITS[1]).sel(init_time=slice(INITS[0], None))
+    job_class = EcmwfIfsEnsForecast15Day025DegreeRegionJob
+    plan = first_job_block_plan(job_class, template_ds, config.data_vars, S3_BASE_URL)
+    assert job_class.memory_budget_bytes is not None
+    assert plan.parallelism == 2
+    assert plan.parallelism * plan.block_size * 4 <= job_class.memory_budget_bytes
+    assert [(b["latitude"], b["longitude"].stop - b["longitude"].start) for b in plan.blocks] == [
+        (slice(0, 721), 320),
+        (slice(0, 721), 320),
+        (slice(0, 721), 320),
+        (slice(0, 721), 320),
+        (slice(0, 721), 160),
+    ]
+    assert plan.block_size == 85 * 51 * 721 * 320

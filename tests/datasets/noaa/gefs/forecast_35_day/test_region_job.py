@@ -31,6 +31,7 @@ from tests.support.gefs_archive import (
     hours,
     write_gefs_archive,
 )
+from tests.support.region_jobs import first_job_block_plan
 
 INIT = timestamp("2024-06-01T00:00")
 MEMBERS = range(31)
@@ -113,6 +114,8 @@ def test_every_value_of_every_variable_and_member_is_exact(
 ) -> None:
     server = http_archive(archive)
     store = empty_store(template_ds)
+    plan = first_job_block_plan(SmallGridRegionJob, template_ds, config.data_vars, server.base_url)
+    assert (len(plan.blocks), plan.parallelism) == (2, 2)  # blocks on: two variables at a time, rows of shards
     results = process(template_ds, config.data_vars, store, server.base_url)
 
     ds = stored(store)
@@ -271,3 +274,21 @@ def test_coords_pick_the_file_type_by_lead_and_carry_the_member(
         ("TMAX", "246-252 hour max fcst", 3),
     ]
     assert by_lead[(3, 237)].fields[1].forecast == "234-237 hour max fcst"
+
+
+def test_a_real_region_is_processed_in_four_blocks_within_the_memory_budget(
+    now: Callable[[pd.Timestamp], None],
+) -> None:
+    config = NoaaGefsForecast35DayTemplateConfig()
+    template_ds = config.get_template(LATER).sel(init_time=slice(INIT, None))
+    plan = first_job_block_plan(NoaaGefsForecast35DayRegionJob, template_ds, config.data_vars, S3_BASE_URL)
+    assert NoaaGefsForecast35DayRegionJob.memory_budget_bytes is not None
+    assert plan.parallelism == 2
+    assert plan.parallelism * plan.block_size * 4 <= NoaaGefsForecast35DayRegionJob.memory_budget_bytes
+    assert [(b["latitude"], b["longitude"].stop - b["longitude"].start) for b in plan.blocks] == [
+        (slice(0, 721), 368),
+        (slice(0, 721), 368),
+        (slice(0, 721), 368),
+        (slice(0, 721), 336),
+    ]
+    assert plan.block_size == 31 * 181 * 721 * 368
