@@ -32,13 +32,16 @@ def cfgrib_filters(path: Path) -> list[dict[str, Any]]:
 
 
 def naive_path(paths: Sequence[Path], filters: Sequence[dict[str, Any]], names: Sequence[str], store: Path) -> None:
-    """open_dataset(engine="cfgrib") per variable per file, concat along lead time, to_zarr into Icechunk."""
+    """open_dataset(engine="cfgrib") per variable per file, concat along lead time, to_zarr into Icechunk.
+
+    cfgrib's defaults, as a user would leave them: the first open of each file writes an index file beside it,
+    later opens reuse it (start from a folder without them to measure a first run).
+    """
     arrays = {}
     for name, keys in zip(names, filters, strict=True):
         per_file = []
         for path in paths:
-            backend_kwargs = {"filter_by_keys": keys, "indexpath": ""}
-            with xr.open_dataset(path, engine="cfgrib", backend_kwargs=backend_kwargs) as ds:
+            with xr.open_dataset(path, engine="cfgrib", backend_kwargs={"filter_by_keys": keys}) as ds:
                 per_file.append(next(iter(ds.data_vars.values())).reset_coords(drop=True).load())
         arrays[name] = xr.concat(per_file, dim="step")
     session = icechunk.Repository.create(icechunk.local_filesystem_storage(str(store))).writable_session("main")

@@ -115,6 +115,8 @@ def main() -> None:
         finally:
             server.close()
         names = [v.name for v in DATA_VARS]
+        for stale in (index for path in paths for index in path.parent.glob(f"{path.name}.*.idx")):
+            stale.unlink()  # cfgrib's index files from an earlier run
         naive = in_fresh_process(naive_path, paths, cfgrib_filters(paths[0]), names, Path(tmp) / "naive.icechunk")
         floor = in_fresh_process(floor_path, paths, DATA_VARS, Path(tmp) / "floor.zarr", os.cpu_count() or 1)
         for label, m in (("ours", ours), (f"ours {CORES}p", ours_processes), ("naive", naive), ("floor", floor)):

@@ -120,7 +120,7 @@ class TemplateConfig[DV: DataVar[Any]](FrozenBaseModel):
         for name, stored_var in stored.data_vars.items():
             fill = stored_var.encoding.get("fill_value", np.nan)
             shape = tuple(ds.sizes[d] for d in stored_var.dims)
-            ds[name] = xr.Variable(stored_var.dims, dask.array.full(shape, fill, dtype=stored_var.dtype, chunks=-1))
+            ds[name] = xr.Variable(stored_var.dims, _lazy_full(shape, fill, stored_var.dtype))
         ds = ds.assign_coords(self.derive_coordinates(ds))
         for name in [*stored.coords, *stored.data_vars]:
             ds[name].attrs = stored[name].attrs
@@ -141,14 +141,18 @@ def _stored_template(path: Path, stamp: tuple[tuple[str, int, int], ...]) -> xr.
         for name in stored.coords:
             stored[name].load()
         for name, var in opened.data_vars.items():  # keep metadata only: no open zarr arrays linger in the cache
-            stored[name] = var.copy(data=dask.array.empty(var.shape, dtype=var.dtype, chunks=-1))
+            stored[name] = var.copy(data=_lazy_full(var.shape, var.encoding.get("fill_value", np.nan), var.dtype))
     return stored
 
 
 def _lazy_fill(dims: tuple[str, ...], sizes: Any, var: DataVar[Any]) -> xr.Variable:
     shape = tuple(sizes[d] for d in dims)
-    data = dask.array.full(shape, var.encoding.fill_value, dtype=var.encoding.dtype, chunks=-1)
-    return xr.Variable(dims, data)
+    return xr.Variable(dims, _lazy_full(shape, var.encoding.fill_value, np.dtype(var.encoding.dtype)))
+
+
+def _lazy_full(shape: tuple[int, ...], fill: Any, dtype: np.dtype) -> dask.array.Array:
+    # named by what it holds: dask would otherwise hash every call's arguments, a measurable cost per template
+    return dask.array.full(shape, fill, dtype=dtype, chunks=-1, name=f"full-{dtype}-{fill}-{'x'.join(map(str, shape))}")
 
 
 def sort_zarr_json(path: Path) -> None:
