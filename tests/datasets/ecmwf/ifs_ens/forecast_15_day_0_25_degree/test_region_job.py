@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import icechunk
 import numpy as np
 import pandas as pd
 import pytest
@@ -37,7 +36,7 @@ from tests.support.ifs_ens_archive import (
     expected_stored_values,
     write_ifs_ens_archive,
 )
-from tests.support.region_jobs import first_job_block_plan
+from tests.support.region_jobs import empty_store, first_job_block_plan, stored
 
 # ptype is published from the second init on
 INITS = [timestamp("2024-11-12T00:00"), timestamp("2024-11-13T00:00")]
@@ -68,21 +67,11 @@ def template_ds(config: SmallGridTemplateConfig) -> xr.Dataset:
     return config.get_template(INITS[-1] + timedelta("1D"))
 
 
-def empty_store(template_ds: xr.Dataset) -> Store:
-    session = icechunk.Repository.create(icechunk.in_memory_storage()).writable_session("main")
-    template_ds.to_zarr(session.store, mode="w", compute=False, zarr_format=3, consolidated=False)
-    return session.store
-
-
 def process(
     template_ds: xr.Dataset, data_vars: Sequence[IfsEnsDataVar], store: Store, source_url: str
 ) -> dict[str, VariableResult]:
     jobs = SmallGridRegionJob.get_jobs(template_ds, "init_time", data_vars, source_url=source_url)
     return merge_results(job.process([store]) for job in jobs)
-
-
-def stored(store: Store) -> xr.Dataset:
-    return xr.open_zarr(store, consolidated=False, decode_timedelta=True).load()
 
 
 type Availability = Callable[[pd.Timestamp, pd.Timedelta, int], bool]

@@ -3,7 +3,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import eccodes
-import icechunk
 import numpy as np
 import pandas as pd
 import pytest
@@ -31,7 +30,7 @@ from tests.support.gefs_archive import (
     hours,
     write_gefs_archive,
 )
-from tests.support.region_jobs import first_job_block_plan
+from tests.support.region_jobs import empty_store, first_job_block_plan, stored
 
 INIT = timestamp("2024-06-01T00:00")
 MEMBERS = range(31)
@@ -71,21 +70,11 @@ def now(monkeypatch: pytest.MonkeyPatch) -> Callable[[pd.Timestamp], None]:
     return set_now
 
 
-def empty_store(template_ds: xr.Dataset) -> Store:
-    session = icechunk.Repository.create(icechunk.in_memory_storage()).writable_session("main")
-    template_ds.to_zarr(session.store, mode="w", compute=False, zarr_format=3, consolidated=False)
-    return session.store
-
-
 def process(
     template_ds: xr.Dataset, data_vars: Sequence[GefsDataVar], store: Store, source_url: str
 ) -> dict[str, VariableResult]:
     jobs = SmallGridRegionJob.get_jobs(template_ds, "init_time", data_vars, source_url=source_url)
     return merge_results(job.process([store]) for job in jobs)
-
-
-def stored(store: Store) -> xr.Dataset:
-    return xr.open_zarr(store, consolidated=False, decode_timedelta=True).load()
 
 
 type Availability = Callable[[pd.Timestamp, int, pd.Timedelta], bool]
