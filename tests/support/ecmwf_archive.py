@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from datasets.common.config_models import FrozenBaseModel
-from datasets.common.sources.grib import GridSpec
 from datasets.common.sources.synthetic_archive import GribVariable, expected_value
+from datasets.common.sources.synthetic_grids import ArchiveGrid
 from datasets.common.timestamps import timedelta
 
 ECMWF_CENTRE = 98
@@ -25,37 +25,9 @@ ENSEMBLE_SIZE = 51
 type FieldKind = Literal["instant", "running_total", "max_since_previous_step"]
 
 
-class EcmwfGrid(FrozenBaseModel):
+def ecmwf_grid(resolution: float) -> ArchiveGrid:
     """A global regular lat/lon grid as ECMWF open data has it: 90 to -90, 180 (= -180) to 180 - resolution."""
-
-    resolution: float
-
-    @property
-    def ni(self) -> int:
-        return round(360 / self.resolution)
-
-    @property
-    def nj(self) -> int:
-        return round(180 / self.resolution) + 1
-
-    @property
-    def latitudes(self) -> np.ndarray:
-        return 90 - np.arange(self.nj) * self.resolution
-
-    @property
-    def longitudes(self) -> np.ndarray:
-        return -180 + np.arange(self.ni) * self.resolution
-
-    def grid_spec(self) -> GridSpec:
-        return GridSpec(
-            grid_type="regular_ll",
-            ni=self.ni,
-            nj=self.nj,
-            first_latitude=90.0,
-            first_longitude=180.0,
-            last_latitude=-90.0,
-            last_longitude=180.0 - self.resolution,
-        )
+    return ArchiveGrid(resolution=resolution, first_longitude=-180.0)
 
 
 class EcmwfField(FrozenBaseModel):
@@ -103,7 +75,9 @@ def window_start(field: EcmwfField, lead: pd.Timedelta) -> pd.Timedelta | None:
             return previous_step(lead)
 
 
-def field_values(field: EcmwfField, init: pd.Timestamp, lead: pd.Timedelta, member: int, grid: EcmwfGrid) -> np.ndarray:
+def field_values(
+    field: EcmwfField, init: pd.Timestamp, lead: pd.Timedelta, member: int, grid: ArchiveGrid
+) -> np.ndarray:
     """The exact values of a message, (latitude, longitude) with longitudes from -180."""
     latitude, longitude = np.meshgrid(grid.latitudes, grid.longitudes, indexing="ij")
     return expected_value(
@@ -112,7 +86,7 @@ def field_values(field: EcmwfField, init: pd.Timestamp, lead: pd.Timedelta, memb
 
 
 def _new_message_handle(
-    field: EcmwfField, init: pd.Timestamp, lead: pd.Timedelta, grid: EcmwfGrid, ensemble: bool
+    field: EcmwfField, init: pd.Timestamp, lead: pd.Timedelta, grid: ArchiveGrid, ensemble: bool
 ) -> object:
     handle = eccodes.codes_grib_new_from_samples("GRIB2")
     for key, value in (
@@ -120,22 +94,9 @@ def _new_message_handle(
         ("dataDate", int(init.strftime("%Y%m%d"))),
         ("dataTime", int(init.strftime("%H%M"))),
         ("shapeOfTheEarth", 6),
-        ("Ni", grid.ni),
-        ("Nj", grid.nj),
-        ("iScansNegatively", 0),
-        ("jScansPositively", 0),
     ):
         eccodes.codes_set_long(handle, key, value)
-    spec = grid.grid_spec()
-    for key, value in (
-        ("latitudeOfFirstGridPointInDegrees", spec.first_latitude),
-        ("longitudeOfFirstGridPointInDegrees", spec.first_longitude),
-        ("latitudeOfLastGridPointInDegrees", spec.last_latitude),
-        ("longitudeOfLastGridPointInDegrees", spec.last_longitude),
-        ("iDirectionIncrementInDegrees", grid.resolution),
-        ("jDirectionIncrementInDegrees", grid.resolution),
-    ):
-        eccodes.codes_set_double(handle, key, value)
+    grid.set_grid_keys(handle)
     start = window_start(field, lead)
     templates = (1, 11) if ensemble else (0, 8)
     eccodes.codes_set_long(handle, "productDefinitionTemplateNumber", templates[start is not None])
@@ -196,7 +157,7 @@ def write_ecmwf_file(
     init: pd.Timestamp,
     lead: pd.Timedelta,
     fields: Sequence[EcmwfField],
-    grid: EcmwfGrid,
+    grid: ArchiveGrid,
     members: Sequence[int | None] = range(ENSEMBLE_SIZE),
 ) -> Path:
     """The lead's GRIB2 file (every field for every member, field by field) and its `.index`; members [None]

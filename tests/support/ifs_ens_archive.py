@@ -20,9 +20,9 @@ from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.template_config import (
     EcmwfIfsEnsForecast15Day025DegreeTemplateConfig,
     IfsEnsDataVar,
 )
-from tests.support.ecmwf_archive import EcmwfField, EcmwfGrid, field_values, write_ecmwf_file
+from tests.support.ecmwf_archive import EcmwfField, ecmwf_grid, field_values, write_ecmwf_file
 
-TEST_GRID = EcmwfGrid(resolution=10.0)
+TEST_GRID = ecmwf_grid(10.0)
 CONTROL_IN_OPER_FROM = timestamp("2026-05-12T06:00")
 CHUNKS = (1, 6, 51, 5, 6)
 SHARDS = (1, 6, 51, 10, 12)

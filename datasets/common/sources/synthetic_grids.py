@@ -9,9 +9,11 @@ from datasets.common.sources.grib import GridSpec
 
 
 class ArchiveGrid(FrozenBaseModel):
-    """A global regular lat/lon grid as NCEP writes it: 90 to -90, 0 to 360 - resolution."""
+    """A global regular lat/lon grid, 90 to -90: from longitude 0 as NCEP writes it, from -180 (encoded 180) as
+    ECMWF open data does."""
 
     resolution: float
+    first_longitude: float = 0.0
 
     @property
     def ni(self) -> int:
@@ -27,7 +29,7 @@ class ArchiveGrid(FrozenBaseModel):
 
     @property
     def longitudes(self) -> np.ndarray:
-        return np.arange(self.ni) * self.resolution
+        return self.first_longitude + np.arange(self.ni) * self.resolution
 
     def grid_spec(self) -> GridSpec:
         return GridSpec(
@@ -35,9 +37,9 @@ class ArchiveGrid(FrozenBaseModel):
             ni=self.ni,
             nj=self.nj,
             first_latitude=90.0,
-            first_longitude=0.0,
+            first_longitude=self.first_longitude % 360,
             last_latitude=-90.0,
-            last_longitude=360.0 - self.resolution,
+            last_longitude=self.first_longitude + 360.0 - self.resolution,
         )
 
     @property
