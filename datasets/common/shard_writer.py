@@ -1,8 +1,7 @@
-import asyncio
 import itertools
 import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import zarr
@@ -90,22 +89,22 @@ def _write_whole_shards(array: zarr.Array, block: tuple[slice, ...], values: np.
         return encode(NDBuffer.from_numpy_array(part), chunk_spec)
 
     shard_ranges = (range(s.start // n, -(-s.stop // n)) for s, n in zip(block, array.shards, strict=True))
-    shards = list(itertools.product(*shard_ranges))
     inner_chunks = list(itertools.product(*(range(n) for n in chunks_per_shard)))
-    chunk_origins = [
-        tuple(s * n + i * c for s, n, i, c in zip(shard, array.shards, inner, codec.chunk_shape, strict=True))
-        for shard in shards
-        for inner in inner_chunks
-    ]
-    with ThreadPoolExecutor(ENCODE_THREADS) as pool:
-        encoded = iter(list(pool.map(encode_chunk, chunk_origins)))
-    writes = []
-    for shard in shards:
-        shard_dict = {inner: next(encoded) for inner in inner_chunks}
-        blob = codec._encode_shard_dict_sync(shard_dict, chunks_per_shard, default_buffer_prototype())
-        writes.append((array.store_path / array.metadata.encode_chunk_key(shard), blob))
-    sync(_put_all(writes))
+    with ThreadPoolExecutor(ENCODE_THREADS) as pool, ThreadPoolExecutor(1) as writer:
+        pending: Future[None] | None = None
+        for shard in itertools.product(*shard_ranges):
+            origins = (
+                tuple(s * n + i * c for s, n, i, c in zip(shard, array.shards, inner, codec.chunk_shape, strict=True))
+                for inner in inner_chunks
+            )
+            shard_dict = dict(zip(inner_chunks, pool.map(encode_chunk, origins), strict=True))
+            blob = codec._encode_shard_dict_sync(shard_dict, chunks_per_shard, default_buffer_prototype())
+            if pending is not None:
+                pending.result()  # one shard in flight: encoded bytes held stay bounded by two shards
+            pending = writer.submit(_put, array.store_path / array.metadata.encode_chunk_key(shard), blob)
+        if pending is not None:
+            pending.result()
 
 
-async def _put_all(writes: Sequence[tuple[StorePath, Buffer | None]]) -> None:
-    await asyncio.gather(*(path.delete() if blob is None else path.set(blob) for path, blob in writes))
+def _put(path: StorePath, blob: Buffer | None) -> None:
+    sync(path.delete() if blob is None else path.set(blob))
