@@ -22,20 +22,21 @@ def write_block(stores: Sequence[Store], name: str, selection: tuple[slice, ...]
 
     `values` starts at the block's origin and may stop short of its end along any dim: the rest becomes fill.
     """
-    for store in stores:
-        array = zarr.open_array(store=store, path=name, mode="r+", zarr_format=3)
-        block = _full_selection(array, selection)
-        extent = tuple(s.stop - s.start for s in block)
-        fits = values.ndim == array.ndim and all(v <= e for v, e in zip(values.shape, extent, strict=True))
-        assert fits, f"{name}: values of shape {values.shape} do not fit the block {block}"
-        if _covers_whole_shards(array, block) and _sharding_codec(array) is not None:
-            _write_whole_shards(array, block, values)
-        elif values.shape == extent:
-            array[block] = values
-        else:
-            padded = np.full(extent, array.fill_value, dtype=values.dtype)
-            padded[tuple(slice(0, n) for n in values.shape)] = values
-            array[block] = padded
+    arrays = [zarr.open_array(store=store, path=name, mode="r+", zarr_format=3) for store in stores]
+    block = _full_selection(arrays[0], selection)
+    extent = tuple(s.stop - s.start for s in block)
+    fits = values.ndim == arrays[0].ndim and all(v <= e for v, e in zip(values.shape, extent, strict=True))
+    assert fits, f"{name}: values of shape {values.shape} do not fit the block {block}"
+    same_metadata = all(a.metadata == arrays[0].metadata for a in arrays)
+    if same_metadata and _covers_whole_shards(arrays[0], block) and _sharding_codec(arrays[0]) is not None:
+        _write_whole_shards(arrays, block, values)  # encoded once, put in every store
+        return
+    if values.shape != extent:
+        padded = np.full(extent, arrays[0].fill_value, dtype=values.dtype)
+        padded[tuple(slice(0, n) for n in values.shape)] = values
+        values = padded
+    for array in arrays:
+        array[block] = values
 
 
 def _full_selection(array: zarr.Array, selection: tuple[slice, ...]) -> tuple[slice, ...]:
@@ -56,12 +57,14 @@ def _sharding_codec(array: zarr.Array) -> ShardingCodec | None:
     return codecs[0] if len(codecs) == 1 and isinstance(codecs[0], ShardingCodec) else None
 
 
-def _write_whole_shards(array: zarr.Array, block: tuple[slice, ...], values: np.ndarray) -> None:
-    """Encode each shard of the block from `values` and put it whole: no read, no merge, no emptiness scan.
+def _write_whole_shards(arrays: Sequence[zarr.Array], block: tuple[slice, ...], values: np.ndarray) -> None:
+    """Encode each shard of the block from `values` once and put it whole in every array's store: no read, no merge,
+    no emptiness scan.
 
     Inner chunks wholly past the end of `values` are left out of the shard (read as fill), a shard without any
     inner chunk is deleted. Bytes are the same as zarr's own write of the same values.
     """
+    array = arrays[0]
     codec = _sharding_codec(array)
     assert codec is not None
     assert array.shards is not None
@@ -101,10 +104,12 @@ def _write_whole_shards(array: zarr.Array, block: tuple[slice, ...], values: np.
             blob = codec._encode_shard_dict_sync(shard_dict, chunks_per_shard, default_buffer_prototype())
             if pending is not None:
                 pending.result()  # one shard in flight: encoded bytes held stay bounded by two shards
-            pending = writer.submit(_put, array.store_path / array.metadata.encode_chunk_key(shard), blob)
+            key = array.metadata.encode_chunk_key(shard)
+            pending = writer.submit(_put, [a.store_path / key for a in arrays], blob)
         if pending is not None:
             pending.result()
 
 
-def _put(path: StorePath, blob: Buffer | None) -> None:
-    sync(path.delete() if blob is None else path.set(blob))
+def _put(paths: Sequence[StorePath], blob: Buffer | None) -> None:
+    for path in paths:
+        sync(path.delete() if blob is None else path.set(blob))

@@ -1,6 +1,9 @@
+from typing import Any
+
 import numpy as np
 import pytest
 import zarr
+from zarr.codecs.sharding import ShardingCodec
 from zarr.storage import MemoryStore
 
 from datasets.common.config_models import BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE
@@ -101,3 +104,21 @@ def test_values_larger_than_the_block_are_refused() -> None:
     make_array(store)
     with pytest.raises(AssertionError, match="do not fit"):
         write_block([store], "v", (slice(0, 2),), values((2, 8, 10, 9)))
+
+
+def test_whole_shards_are_encoded_once_for_every_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    stores = [MemoryStore(), MemoryStore()]
+    for store in stores:
+        make_array(store)
+    encoded_shards = []
+    encode = ShardingCodec._encode_shard_dict_sync
+
+    def counting(self: ShardingCodec, *args: Any, **kwargs: Any) -> Any:
+        encoded_shards.append(args)
+        return encode(self, *args, **kwargs)
+
+    monkeypatch.setattr(ShardingCodec, "_encode_shard_dict_sync", counting)
+    write_block(stores, "v", (slice(2, 4),), values((2, 7, 10, 9)))
+
+    assert len(encoded_shards) == 2 * 2 * 2  # lead x latitude x longitude shards of one append-dim shard
+    assert stored_bytes(stores[0]) == stored_bytes(stores[1])
