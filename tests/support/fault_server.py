@@ -12,6 +12,7 @@ from datasets.common.config_models import FrozenBaseModel
 from pipelines.demo.range_server import RangeServer, RequestHandler, RequestRecord, Response
 
 THROTTLED_PAGE = "__throttled.html"
+EVERY_PATH = "*"
 
 
 class Fault(FrozenBaseModel):
@@ -82,7 +83,8 @@ class FaultServer(RangeServer):
         super().__init__(root)
 
     def inject(self, path: str, fault: Fault, times: int | None = None) -> None:
-        """Answer requests for `path` (relative to the root) with `fault`, `times` times or always when None."""
+        """Answer requests for `path` (relative to the root; EVERY_PATH: any) with `fault`, `times` times or
+        always when None."""
         with self._lock:
             self._injections[path.lstrip("/")] = _Injection(fault, times)
 
@@ -102,7 +104,7 @@ class FaultServer(RangeServer):
 
     def _take(self, path: str) -> Fault | None:
         with self._lock:
-            injection = self._injections.get(path)
+            injection = self._injections.get(path) or self._injections.get(EVERY_PATH)
             if injection is None or injection.remaining == 0:
                 return None
             if injection.remaining is not None:
