@@ -34,10 +34,13 @@ class RedirectToHtml(Fault):
 
 
 class ResetMidBody(Fault):
-    """Headers announce the whole body; half of it is sent, then the connection is reset (TCP RST)."""
+    """Headers announce the whole body; half of it is sent, then the connection is reset (TCP RST). HEAD: no fault."""
 
     def answer(self, server: RangeServer, handler: RequestHandler, request: RequestRecord) -> None:
         response = server.file_response(request)
+        if request.method == "HEAD":
+            handler.send(response)
+            return
         handler.start_response(response)
         handler.wfile.write(response.body[: len(response.body) // 2])
         handler.wfile.flush()
@@ -46,11 +49,15 @@ class ResetMidBody(Fault):
 
 
 class ShortBody(Fault):
-    """A range answered with its full Content-Range but half the bytes (a whole object: half, then closed)."""
+    """A range answered with its full Content-Range but half the bytes (a whole object: half, then closed).
+    HEAD: no fault."""
 
     def answer(self, server: RangeServer, handler: RequestHandler, request: RequestRecord) -> None:
         response = server.file_response(request)
         half = response.body[: len(response.body) // 2]
+        if request.method == "HEAD":
+            handler.send(response)
+            return
         if response.status == 206:
             handler.send(response._replace(body=half))
             return
