@@ -41,6 +41,10 @@ def _unlink(path: Path) -> None:
     path.unlink()
 
 
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
 SERVER_FAULTS: list[tuple[str, Fault]] = [
     ("HTTP 500", Status(status=500)),
     ("HTTP 502", Status(status=502)),
@@ -57,7 +61,7 @@ ROWS: list[Row] = [
     *(Row(f"{name} always", "unavailable", server_fault=fault) for name, fault in SERVER_FAULTS),
     Row("HTTP 503 once on the index", "retried", server_fault=Status(status=503), on_index=True),
     Row("302 to an HTML page always on the index", "unavailable", server_fault=RedirectToHtml(), on_index=True),
-    Row("zero-byte object for the data", "not found", damage=lambda f, root: (root / f.target()).write_bytes(b"")),
+    Row("zero-byte object for the data", "not found", damage=lambda f, root: _empty(root / f.target())),
     Row("data 404 (index present)", "not found", damage=lambda f, root: _unlink(root / f.target())),
     Row("index 404", "not found", damage=lambda f, root: _unlink(root / (f.index() or ""))),
     Row("field missing from the index", "not found", "field", damage=lambda f, root: f.drop_field(root)),
