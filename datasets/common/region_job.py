@@ -233,15 +233,17 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         """Every coord downloaded, or why not (a missing file is listed by its URL alone), and the retries made."""
 
         def download(coord: SFC) -> tuple[SFC | SourceFault, int]:
+            outcome: SFC | SourceFault
             with counting_retries() as retries:
                 try:
-                    return self.download_file(coord), retries.value
+                    outcome = self.download_file(coord)
                 except SourceNotFoundError:
-                    return SourceFault(status=SourceFileStatus.not_found, message=""), retries.value
+                    outcome = SourceFault(status=SourceFileStatus.not_found, message="")
                 except SourceReadError as e:
-                    return SourceFault.of(e), retries.value
+                    outcome = SourceFault.of(e)
                 finally:
                     progress("source_files", 1)
+            return outcome, retries.value
 
         with ThreadPoolExecutor(self.download_parallelism) as pool:
             futures = [pool.submit(download, coord) for coord in coords]

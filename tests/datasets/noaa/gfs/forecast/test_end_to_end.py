@@ -65,6 +65,7 @@ def test_backfill_with_two_workers_stores_every_value_and_lists_failing_urls(
     corrupt_path = tmp_path / "archive" / gfs_relative_path(*corrupt)
     corrupt_message(corrupt_path, idx_line(corrupt_path, "PRMSL", "mean sea level"))
     server = http_archive(tmp_path / "archive")
+    server.inject(gfs_relative_path(INITS[0], timedelta("2h")), Status(status=503, retry_after="0"), times=1)
     context = StepContext.create(small_gfs(tmp_path, server.base_url), str(tmp_path / "gfs.icechunk"))
 
     summary = run_local(
@@ -84,7 +85,9 @@ def test_backfill_with_two_workers_stores_every_value_and_lists_failing_urls(
     for name, result in summary.variables.items():
         assert url(server, *missing) in result.not_found
         assert len(result.read_failed) == (name == mslp)
+        assert result.retries == 1, "the one 503 was retried, and every variable of the group reports it"
     err = capsys.readouterr().err
+    assert "retries" in err
     listed = [line for line in err.splitlines() if line.startswith(f"  read failed {url(server, *corrupt)}: ")]
     assert len(listed) == 1
     assert "is truncated or corrupt" in listed[0]
