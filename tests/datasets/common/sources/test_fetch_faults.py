@@ -13,6 +13,7 @@ from tests.support.archive_fixtures import TEST_FETCH_SETTINGS
 from tests.support.fault_server import Fault, FaultServer, RedirectToHtml, ResetMidBody, ShortBody, Slow, Status
 
 CONTENT = bytes(range(256)) * 40  # 10240 bytes
+READ_TIMEOUT_SECONDS = 1.0  # only where a fault is a slow answer
 KEY = "bucket/a/data.bin"
 RANGES = [(0, 100), (5000, 6000)]
 FAULTS: dict[str, Fault] = {
@@ -24,7 +25,7 @@ FAULTS: dict[str, Fault] = {
     "302 to HTML": RedirectToHtml(),
     "reset mid-body": ResetMidBody(),
     "short body": ShortBody(),
-    "slow": Slow(seconds=1.5),
+    "slow": Slow(seconds=3 * READ_TIMEOUT_SECONDS),
 }
 
 
@@ -40,7 +41,6 @@ def served(
     (tmp_path / "root" / KEY).write_bytes(CONTENT)
     (tmp_path / "root" / "bucket" / "a" / "empty.bin").write_bytes(b"")
     server = http_archive(tmp_path / "root")
-    configure_fetch(TEST_FETCH_SETTINGS.model_copy(update={"timeout_seconds": 0.5}))
     if request.param == "http":
         return server, f"{server.base_url}/{KEY}"
     monkeypatch.setenv("AWS_ENDPOINT_URL", server.base_url)
@@ -49,11 +49,17 @@ def served(
     return server, f"s3://{KEY}"
 
 
+def inject(server: FaultServer, fault: Fault, times: int | None) -> None:
+    if isinstance(fault, Slow):
+        configure_fetch(TEST_FETCH_SETTINGS.model_copy(update={"timeout_seconds": READ_TIMEOUT_SECONDS}))
+    server.inject(KEY, fault, times)
+
+
 @pytest.mark.parametrize("fault", FAULTS.values(), ids=FAULTS.keys())
 @pytest.mark.parametrize("whole", [True, False], ids=["whole object", "ranges"])
 def test_a_passing_fault_is_retried_once(served: tuple[FaultServer, str], fault: Fault, whole: bool) -> None:
     server, url = served
-    server.inject(KEY, fault, times=1)
+    inject(server, fault, times=1)
     with counting_retries() as retries:
         if whole:
             assert fetch_bytes(url) == CONTENT
@@ -65,7 +71,7 @@ def test_a_passing_fault_is_retried_once(served: tuple[FaultServer, str], fault:
 @pytest.mark.parametrize("fault", FAULTS.values(), ids=FAULTS.keys())
 def test_a_lasting_fault_makes_the_source_unavailable(served: tuple[FaultServer, str], fault: Fault) -> None:
     server, url = served
-    server.inject(KEY, fault)
+    inject(server, fault, times=None)
     with counting_retries() as retries, pytest.raises(SourceUnavailableError, match=r"\(after 3 retries\)$"):
         fetch_ranges(url, RANGES)
     assert retries.value == 3
