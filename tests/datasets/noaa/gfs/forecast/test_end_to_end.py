@@ -21,6 +21,7 @@ from pipelines.local import run_local
 from steps.context import StepContext
 from steps.errors import OperationFailedError
 from steps.metadata import open_published
+from steps.run_request import RunRequest
 from tests.support.fault_server import EVERY_PATH, FaultServer, ResetMidBody, Status
 from tests.support.gfs_archive import (
     TEST_GRID,
@@ -69,7 +70,7 @@ def test_backfill_with_two_workers_stores_every_value_and_lists_failing_urls(
     context = StepContext.create(small_gfs(tmp_path, server.base_url), str(tmp_path / "gfs.icechunk"))
 
     summary = run_local(
-        context, operation="backfill", run_id="b", append_dim_end=INITS[-1] + timedelta("6h"), workers=2
+        context, RunRequest(operation="backfill", run_id="b", append_dim_end=INITS[-1] + timedelta("6h"), workers=2)
     )
 
     assert summary.published
@@ -116,7 +117,9 @@ def test_an_archive_holding_some_variables_publishes_those_exactly_and_lists_the
     server = http_archive(tmp_path / "archive")
     context = StepContext.create(small_gfs(tmp_path, server.base_url), str(tmp_path / "gfs.icechunk"))
 
-    summary = run_local(context, operation="backfill", run_id="b", append_dim_end=INITS[0] + timedelta("6h"))
+    summary = run_local(
+        context, RunRequest(operation="backfill", run_id="b", append_dim_end=INITS[0] + timedelta("6h"))
+    )
 
     assert summary.published
     ds = read_main(str(tmp_path / "gfs.icechunk"))
@@ -150,7 +153,7 @@ def test_update_appends_the_new_init_reprocesses_the_latest_and_publishes_once(
     server = http_archive(archive)
     store_url = str(tmp_path / "gfs.icechunk")
     context = StepContext.create(small_gfs(tmp_path, server.base_url), store_url)
-    run_local(context, operation="backfill", run_id="b", append_dim_end=INITS[2], show_progress=False)
+    run_local(context, RunRequest(operation="backfill", run_id="b", append_dim_end=INITS[2]), show_progress=False)
     backfilled = read_main(store_url)
     assert list(backfilled["ingested_forecast_length"].values / np.timedelta64(1, "h")) == [12, 6]
     repo = open_repository(parse_store_config(store_url), create=False)
@@ -159,7 +162,9 @@ def test_update_appends_the_new_init_reprocesses_the_latest_and_publishes_once(
 
     write_test_archive(archive, INITS[1:2], LEADS[7:])
     write_test_archive(archive, INITS[2:], LEADS[:4])
-    summary = run_local(context, operation="update", run_id="u", now=INITS[2] + timedelta("4h"), show_progress=False)
+    summary = run_local(
+        context, RunRequest(operation="update", run_id="u"), now=INITS[2] + timedelta("4h"), show_progress=False
+    )
 
     assert summary.published
     ds = read_main(store_url)
@@ -223,7 +228,7 @@ def test_a_source_answering_503_to_everything_fails_the_backfill_in_one_line(
     last = err.strip().splitlines()[-1]
     assert last.startswith(f"error: source unavailable: {server.base_url}/gfs.20210501/00/atmos/gfs.t00z.pgrb2.0p25.f")
     assert "HTTP 503 (after 3 retries)" in last
-    assert "nothing was published (run again with --run-id" in last
+    assert "nothing was published (run the same command again to resume" in last
 
 
 @pytest.mark.slow
@@ -234,13 +239,15 @@ def test_a_source_down_for_a_whole_update_leaves_the_published_dataset_as_it_was
     server = http_archive(tmp_path / "archive")
     store_url = str(tmp_path / "gfs.icechunk")
     context = StepContext.create(small_gfs(tmp_path, server.base_url), store_url)
-    run_local(context, operation="backfill", run_id="b", append_dim_end=INITS[1], show_progress=False)
+    run_local(context, RunRequest(operation="backfill", run_id="b", append_dim_end=INITS[1]), show_progress=False)
     repo = open_repository(parse_store_config(store_url), create=False)
     before, published = repo.lookup_branch("main"), read_main(store_url)
 
     server.inject(EVERY_PATH, ResetMidBody())
     with pytest.raises(OperationFailedError, match=r"source unavailable: .*\(after 3 retries\).*nothing was published"):
-        run_local(context, operation="update", run_id="u", now=INITS[1] + timedelta("4h"), show_progress=False)
+        run_local(
+            context, RunRequest(operation="update", run_id="u"), now=INITS[1] + timedelta("4h"), show_progress=False
+        )
 
     assert repo.lookup_branch("main") == before
     xr.testing.assert_identical(read_main(store_url), published)
