@@ -15,6 +15,7 @@ from datasets.common.storage import (
     parse_store_config,
 )
 from datasets.common.template_config import TemplateConfig
+from datasets.common.virtual.config import VirtualConfig
 from datasets.common.validation import (
     CheckCurrentData,
     CheckExpectedShards,
@@ -72,6 +73,8 @@ class DynamicalDataset[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
     primary_store_url: str | None = None
     replica_store_urls: tuple[str, ...] = ()
     validation: tuple[Validator, ...] = default_validators()
+    # Set for a virtual dataset: its chunks are references into the source archive, decoded when read.
+    virtual: VirtualConfig | None = None
 
     @model_validator(mode="after")
     def _check_parts(self) -> "DynamicalDataset[DV, SFC]":
@@ -103,3 +106,7 @@ class DynamicalDataset[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
 
     def source_url(self, url: str | None = None) -> str:
         return (url or os.environ.get(SOURCE_URL_ENV) or self.source_base_url).rstrip("/")
+
+    def repository_options(self, source_url: str) -> dict[str, Any]:
+        """How to open the dataset's Icechunk repositories: a virtual dataset's need its chunk containers."""
+        return {} if self.virtual is None else self.virtual.repository_options(source_url)

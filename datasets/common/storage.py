@@ -1,6 +1,6 @@
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 import icechunk
@@ -70,14 +70,23 @@ def icechunk_storage(config: StoreConfig) -> icechunk.Storage:
             raise ValueError(f"unsupported store scheme {other!r}")
 
 
-def open_repository(config: StoreConfig, *, create: bool) -> icechunk.Repository:
+def open_repository(
+    config: StoreConfig,
+    *,
+    create: bool,
+    repository_config: icechunk.RepositoryConfig | None = None,
+    authorize_virtual_chunk_access: dict[str, Any] | None = None,
+) -> icechunk.Repository:
+    """A virtual dataset passes its repository config (virtual chunk containers, manifest splitting) and the
+    containers' credentials; other datasets use Icechunk's defaults."""
     assert config.format == "icechunk", f"{config.url} is not an Icechunk store"
     storage = icechunk_storage(config)
+    options = {"config": repository_config, "authorize_virtual_chunk_access": authorize_virtual_chunk_access}
     if icechunk.Repository.exists(storage):
-        return icechunk.Repository.open(storage)
+        return icechunk.Repository.open(storage, **options)
     if not create:
         raise FileNotFoundError(f"no Icechunk repository at {config.url}")
-    return icechunk.Repository.create(storage)
+    return icechunk.Repository.create(storage, **options)
 
 
 def zarr_store(config: StoreConfig) -> Store:

@@ -1,0 +1,101 @@
+"""Small-grid virtual datasets over synthetic archives, and what a virtual chunk must hold: eccodes' decode of the
+message its `.idx` entry names, read straight from the archive file."""
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from datasets.common.dynamical_dataset import DynamicalDataset
+from datasets.common.sources.grib import GridSpec, decode_message
+from datasets.common.sources.noaa_idx import parse_idx
+from datasets.common.timestamps import timedelta
+from datasets.noaa.gfs.forecast_virtual import noaa_gfs_forecast_virtual
+from datasets.noaa.gfs.forecast_virtual.template_config import NoaaGfsForecastVirtualTemplateConfig
+from datasets.noaa.hrrr.forecast_48_hour_virtual import noaa_hrrr_forecast_48_hour_virtual
+from datasets.noaa.hrrr.forecast_48_hour_virtual.template_config import NoaaHrrrForecast48HourVirtualTemplateConfig
+from datasets.noaa.noaa_region_job import NoaaSourceFileCoord, needs_message, select_field
+from datasets.noaa.noaa_virtual_template import virtual_encoding
+from tests.support.gfs_archive import TEST_GRID as GFS_TEST_GRID
+from tests.support.hrrr_archive import SMALL_GRID as HRRR_SMALL_GRID
+from tests.support.region_jobs import TemplateInFolder
+
+
+def on_grid(data_vars: Sequence[Any], grid: GridSpec) -> list[Any]:
+    encoding = virtual_encoding(grid, leading_dims=2)
+    return [v.model_copy(update={"encoding": encoding}) for v in data_vars]
+
+
+class SmallGfsVirtualTemplateConfig(TemplateInFolder, NoaaGfsForecastVirtualTemplateConfig):
+    def latitudes(self) -> np.ndarray:
+        return GFS_TEST_GRID.latitudes
+
+    def longitudes(self) -> np.ndarray:
+        return GFS_TEST_GRID.longitudes
+
+    @property
+    def data_vars(self) -> Sequence[Any]:
+        return on_grid(super().data_vars, GFS_TEST_GRID.grid_spec())
+
+
+class SmallHrrrVirtualTemplateConfig(TemplateInFolder, NoaaHrrrForecast48HourVirtualTemplateConfig):
+    grid: Any = HRRR_SMALL_GRID
+
+    @property
+    def data_vars(self) -> Sequence[Any]:
+        return on_grid(super().data_vars, HRRR_SMALL_GRID.grid_spec())
+
+
+def small_virtual_gfs(template_dir: Path, source_url: str) -> DynamicalDataset[Any, Any]:
+    return _small(noaa_gfs_forecast_virtual(), SmallGfsVirtualTemplateConfig(template_dir=template_dir), source_url)
+
+
+def small_virtual_hrrr(template_dir: Path, source_url: str) -> DynamicalDataset[Any, Any]:
+    config = SmallHrrrVirtualTemplateConfig(template_dir=template_dir)
+    return _small(noaa_hrrr_forecast_48_hour_virtual(), config, source_url)
+
+
+def _small(dataset: DynamicalDataset[Any, Any], config: Any, source_url: str) -> DynamicalDataset[Any, Any]:
+    config.update_template()
+    return dataset.model_copy(update={"template_config": config, "source_base_url": source_url})
+
+
+def source_message_values(
+    archive: Path, coord: NoaaSourceFileCoord, data_var: Any, grid: GridSpec
+) -> np.ndarray | None:
+    """eccodes' decode of the variable's message in the archive file (None: the file has none by design)."""
+    if not needs_message(data_var.internal_attrs, coord.lead_time):
+        return None
+    path = archive / coord.relative_path()
+    message = select_field(
+        parse_idx(path.with_name(path.name + ".idx").read_text()),
+        data_var.internal_attrs.expected_field(coord.lead_time),
+    )
+    data = path.read_bytes()
+    return decode_message(data[message.start : message.end or len(data)], grid)
+
+
+def assert_equals_source(
+    ds: xr.Dataset,
+    dataset: DynamicalDataset[Any, Any],
+    archive: Path,
+    inits: Sequence[pd.Timestamp],
+    leads: Sequence[pd.Timedelta],
+) -> None:
+    """Every variable at every (init, lead) equals eccodes' decode of its source message, bit for bit."""
+    coord_class = dataset.region_job_class.source_file_coord_class
+    for var in dataset.template_config.data_vars:
+        grid = ds[var.name].encoding["serializer"].grid
+        values = ds[var.name].sel(init_time=list(inits), lead_time=list(leads)).values
+        for i, init in enumerate(inits):
+            for j, lead in enumerate(leads):
+                coord = coord_class(base_url="", init_time=init, lead_time=lead, fields=())
+                expected = source_message_values(archive, coord, var, grid)
+                where = f"{var.name} at {init} + {lead / timedelta('1h'):g} h"
+                if expected is None:
+                    assert np.isnan(values[i, j]).all(), where
+                else:
+                    np.testing.assert_array_equal(values[i, j], expected, err_msg=where)
