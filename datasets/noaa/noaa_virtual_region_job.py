@@ -69,4 +69,3 @@ class NoaaVirtualRegionJob[SFC: NoaaSourceFileCoord](NoaaRegionJob[SFC]):
     ) -> dict[str, VariableResult]:
         files = [(c.get_url(), c.out_loc(), o) for c, o in zip(coords, outcomes, strict=True)]
         return write_file_references(stores, self.template_ds, self.append_dim, files)
-
