@@ -141,7 +141,7 @@ class CheckDecodeHealth(Validator):
         serializer = array.serializer
         assert isinstance(serializer, GribCodec), f"{name} is not a virtual (GRIB-referencing) array"
         try:
-            through_codec = np.asarray(array[index]).reshape(serializer.grid.nj, serializer.grid.ni)
+            through_codec = np.asarray(array.get_block_selection(index)).reshape(serializer.grid.nj, serializer.grid.ni)
             message = fetch_ranges(references.paths[row], [(start, start + length)])[0]
             direct = decode_message(message, serializer.grid)
         except Exception as e:  # any failure to read or decode is what this check reports
