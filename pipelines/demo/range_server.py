@@ -101,6 +101,7 @@ def _preconditions_hold(request_headers: Any, etag: str, modified: float) -> boo
 def _handler_class(server: RangeServer) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in separate writes: don't wait for an ACK between
 
         def log_message(self, format: str, *args: object) -> None:
             pass
