@@ -8,19 +8,21 @@ if another run published in between, the commit fails, the poll re-reads `main` 
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import icechunk
 import numpy as np
 import pandas as pd
 import xarray as xr
+import zarr
 
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.errors import UserInputError
 from datasets.common.results import SourceFileStatus, VariableResult, merge_results
 from datasets.common.timestamps import timestamp, utc_now
 from datasets.common.virtual.references import MessageReference, Outcome, chunk_index
+from datasets.noaa.noaa_region_job import needs_message
 from datasets.noaa.noaa_virtual_region_job import NoaaVirtualRegionJob
 from steps.context import StepContext
 from steps.metadata import check_no_structural_drift, open_published, write_metadata
@@ -60,96 +62,102 @@ def virtual_update(
     deadline = time.monotonic() + deadline_seconds
     interval = poll_seconds if poll_seconds is not None else virtual.poll_seconds
     repo = context.repository(create=True)
-    done: set[tuple[pd.Timestamp, pd.Timedelta]] = set()
     results: list[dict[str, VariableResult]] = []
     files = commits = 0
-    first_poll = True
+    watch: Watch | None = None
     while True:
-        watched = _watched_jobs(context, repo, now if now is not None else utc_now())
-        if first_poll:
-            done |= _already_referenced(repo, watched)
-            first_poll = False
-        pending = [c for job in watched for c in _pending(job, done, virtual.probe_window)]
-        if pending:
-            job = watched[0]  # every watched job reads the same variables from the same source
-            found = job.find_references(pending)
-            ready = [(c, o) for c, o in zip(pending, found, strict=True) if _is_ready(o)]
+        current = (now if now is not None else utc_now()).floor(context.dataset.template_config.append_dim_frequency)
+        if watch is None or watch.current != current:
+            watch = Watch(context, repo, current)
+        probes = watch.probes(virtual.probe_window)
+        if probes:
+            found = watch.job.find_references(probes)
+            ready = [(c, o) for c, o in zip(probes, found, strict=True) if _is_ready(o)]
             if ready:
-                snapshot, committed = _commit(context, repo, job, ready)
+                snapshot, committed = _commit(context, repo, watch.job, ready)
                 results.append(committed)
                 files += len(ready)
                 commits += 1
-                done.update((c.init_time, c.lead_time) for c, _ in ready)
+                watch.referenced(c for c, _ in ready)
                 on_commit(snapshot)
-        remaining = [c for job in watched for c in _pending(job, done, None)]
-        if not remaining or time.monotonic() + interval > deadline:
+        if not watch.remaining or time.monotonic() + interval > deadline:
             break
         time.sleep(interval)
-    extent = _extent(repo, context.append_dim)
-    state = "every watched file referenced" if not remaining else f"deadline reached, {len(remaining)} files pending"
+    state = (
+        "every watched file referenced" if not watch.remaining else f"deadline reached, {watch.remaining} files pending"
+    )
     return VirtualUpdateSummary(
         files_committed=files,
         commits=commits,
-        complete=not remaining,
-        append_dim_extent=extent,
+        complete=not watch.remaining,
+        append_dim_extent=_extent(repo, context.append_dim),
         variables=merge_results(results),
         message=f"committed {files} files in {commits} commits; {state}",
     )
 
 
-def _watched_jobs(context: StepContext, repo: icechunk.Repository, now: pd.Timestamp) -> list[NoaaVirtualRegionJob]:
-    """One job per init still arriving: from the newest published one (or `update_lookback` ago) up to now."""
-    config = context.dataset.template_config
-    virtual = context.dataset.virtual
-    assert virtual is not None
-    published = open_published(repo.readonly_session("main").store)
-    first = max(config.append_dim_start, (now - virtual.update_lookback).floor(config.append_dim_frequency))
-    if published is not None:
-        first = min(first, timestamp(published[config.append_dim].values[-1]))
-    template = config.get_template(now.floor(config.append_dim_frequency) + config.append_dim_frequency)
-    jobs = context.dataset.region_job_class.get_jobs(
-        template, config.append_dim, config.data_vars, filter_start=first, source_url=context.source_url
-    )
-    assert all(isinstance(job, NoaaVirtualRegionJob) for job in jobs), "a virtual dataset's jobs write references"
-    return jobs
+class Watch:
+    """The files still expected for the inits arriving now: from the newest published init (or `update_lookback`
+    ago) up to `current`, less those `main` already references."""
 
+    def __init__(self, context: StepContext, repo: icechunk.Repository, current: pd.Timestamp) -> None:
+        config = context.dataset.template_config
+        virtual = context.dataset.virtual
+        assert virtual is not None
+        self.current = current
+        store = repo.readonly_session("main").store
+        published = open_published(store)
+        first = max(config.append_dim_start, (current - virtual.update_lookback).floor(config.append_dim_frequency))
+        if published is not None:
+            first = min(first, timestamp(published[config.append_dim].values[-1]))
+        template = config.get_template(current + config.append_dim_frequency)
+        jobs = context.dataset.region_job_class.get_jobs(
+            template, config.append_dim, config.data_vars, filter_start=first, source_url=context.source_url
+        )
+        assert jobs, f"no init to watch up to {current}"
+        assert all(isinstance(job, NoaaVirtualRegionJob) for job in jobs), "a virtual dataset's jobs write references"
+        self.job: NoaaVirtualRegionJob = jobs[0]  # every watched job reads the same variables from one source
+        self.pending: dict[pd.Timestamp, list[Any]] = {}
+        for job in jobs:
+            processing_ds = job.template_ds.isel({job.append_dim: job.region})
+            for coord in job.generate_source_file_coords(processing_ds, job.data_vars):
+                self.pending.setdefault(coord.init_time, []).append(coord)
+        if published is not None:
+            self.referenced(_already_referenced(store, published, self.job, self.pending))
 
-def _coords(job: NoaaVirtualRegionJob) -> list[Any]:
-    processing_ds = job.template_ds.isel({job.append_dim: job.region})
-    return list(job.generate_source_file_coords(processing_ds, job.data_vars))
+    @property
+    def remaining(self) -> int:
+        return sum(len(coords) for coords in self.pending.values())
 
+    def probes(self, window: int) -> list[Any]:
+        """The first `window` pending files of each init, in lead-time order."""
+        return [coord for coords in self.pending.values() for coord in coords[:window]]
 
-def _pending(job: NoaaVirtualRegionJob, done: set[tuple[pd.Timestamp, pd.Timedelta]], limit: int | None) -> list[Any]:
-    """The job's files not yet referenced, in lead-time order; at most `limit` per init."""
-    by_init: dict[pd.Timestamp, list[Any]] = {}
-    for coord in _coords(job):
-        if (coord.init_time, coord.lead_time) not in done:
-            by_init.setdefault(coord.init_time, []).append(coord)
-    return [c for coords in by_init.values() for c in coords[:limit]]
+    def referenced(self, coords: Iterable[Any]) -> None:
+        done = {(c.init_time, c.lead_time) for c in coords}
+        for init, pending in self.pending.items():
+            self.pending[init] = [c for c in pending if (c.init_time, c.lead_time) not in done]
 
 
 def _already_referenced(
-    repo: icechunk.Repository, jobs: Sequence[NoaaVirtualRegionJob]
-) -> set[tuple[pd.Timestamp, pd.Timedelta]]:
-    """Files of the watched inits that `main` already references (any of their variables has a chunk)."""
-    store = repo.readonly_session("main").store
-    published = open_published(store)
-    if published is None:
-        return set()
-    keys: dict[str, tuple[pd.Timestamp, pd.Timedelta]] = {}
-    for job in jobs:
-        for coord in _coords(job):
+    store: Any, published: xr.Dataset, job: NoaaVirtualRegionJob, pending: dict[pd.Timestamp, list[Any]]
+) -> list[Any]:
+    """Files `main` already references. A commit holds whole files, so one variable with a message tells."""
+    keys: dict[str, Any] = {}
+    for coords in pending.values():
+        for coord in coords:
             loc = coord.out_loc()
             if any(loc[dim] not in published.get_index(dim) for dim in loc):
                 continue
-            for var in job.data_vars:
+            var = next((v for v in job.data_vars if needs_message(v.internal_attrs, coord.lead_time)), None)
+            if var is not None:
                 index = chunk_index(published, [str(d) for d in published[var.name].dims], loc)
-                keys[f"{var.name}/c/{'/'.join(map(str, index))}"] = (coord.init_time, coord.lead_time)
+                keys[f"{var.name}/c/{'/'.join(map(str, index))}"] = coord
 
     async def exists() -> list[bool]:
         return list(await asyncio.gather(*(store.exists(key) for key in keys)))
 
-    return {file for file, found in zip(keys.values(), asyncio.run(exists()), strict=True) if found}
+    return [coord for coord, found in zip(keys.values(), asyncio.run(exists()), strict=True) if found]
 
 
 def _is_ready(outcomes: dict[str, Outcome]) -> bool:
@@ -170,9 +178,12 @@ def _commit(
         session = repo.writable_session("main")
         published = open_published(session.store)
         final = _final_template(config, published, ingested)
-        if published is not None:
-            check_no_structural_drift(published, final, append_dim)
-        write_metadata(final, session.store)
+        if published is not None and published.sizes[append_dim] == final.sizes[append_dim]:
+            _write_ingested(final, session.store)  # same extent: only the ingested lengths change
+        else:
+            if published is not None:
+                check_no_structural_drift(published, final, append_dim)
+            write_metadata(final, session.store)
         writer = job.model_copy(update={"template_ds": final})
         results = writer.write_references([session.store], [c for c, _ in ready], [o for _, o in ready])
         try:
@@ -203,6 +214,11 @@ def _final_template(
         i = index.get_loc(init)
         values[i] = lead.to_timedelta64() if np.isnat(values[i]) else max(values[i], lead.to_timedelta64())
     return final.assign_coords({INGESTED: final[INGESTED].copy(data=values)})
+
+
+def _write_ingested(final: xr.Dataset, store: Any) -> None:
+    encoded = xr.conventions.encode_cf_variable(final[INGESTED].variable, name=INGESTED)
+    zarr.open_array(store, path=INGESTED, mode="r+", zarr_format=3)[:] = encoded.values.astype(np.int64)
 
 
 def _extent(repo: icechunk.Repository, append_dim: str) -> int:

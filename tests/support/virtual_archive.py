@@ -13,12 +13,14 @@ from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.sources.grib import GridSpec, decode_message
 from datasets.common.sources.noaa_idx import parse_idx
 from datasets.common.timestamps import timedelta
+from datasets.common.virtual.validators import read_references
 from datasets.noaa.gfs.forecast_virtual import noaa_gfs_forecast_virtual
 from datasets.noaa.gfs.forecast_virtual.template_config import NoaaGfsForecastVirtualTemplateConfig
 from datasets.noaa.hrrr.forecast_48_hour_virtual import noaa_hrrr_forecast_48_hour_virtual
 from datasets.noaa.hrrr.forecast_48_hour_virtual.template_config import NoaaHrrrForecast48HourVirtualTemplateConfig
 from datasets.noaa.noaa_region_job import NoaaSourceFileCoord, needs_message, select_field
 from datasets.noaa.noaa_virtual_template import virtual_encoding
+from steps.metadata import open_published
 from tests.support.gfs_archive import TEST_GRID as GFS_TEST_GRID
 from tests.support.hrrr_archive import SMALL_GRID as HRRR_SMALL_GRID
 from tests.support.region_jobs import TemplateInFolder
@@ -99,3 +101,33 @@ def assert_equals_source(
                     assert np.isnan(values[i, j]).all(), where
                 else:
                     np.testing.assert_array_equal(values[i, j], expected, err_msg=where)
+
+
+def references_by_chunk(store: Any, names: Sequence[str]) -> dict[str, dict[tuple[int, ...], tuple[str, int, int]]]:
+    """Every reference of every named array, read from the manifests: chunk → (URL, offset, length)."""
+    found = {}
+    for name in names:
+        refs = read_references(store, name)
+        found[name] = {
+            tuple(int(i) for i in coords): (path, int(offset), int(length))
+            for coords, path, offset, length in zip(refs.coords, refs.paths, refs.offsets, refs.lengths, strict=True)
+        }
+    return found
+
+
+def partial_files(store: Any, dataset: DynamicalDataset[Any, Any]) -> list[str]:
+    """(init, lead) chunks where some variables that have a message in the file are referenced and others not."""
+    ds = open_published(store)
+    if ds is None:
+        return []
+    data_vars = dataset.template_config.data_vars
+    references = references_by_chunk(store, [v.name for v in data_vars])
+    problems = []
+    files = {chunk[:2] for refs in references.values() for chunk in refs}
+    for i, j in sorted(files):
+        lead = pd.Timedelta(ds["lead_time"].values[j])
+        wanted = [v.name for v in data_vars if needs_message(v.internal_attrs, lead)]
+        present = [name for name in wanted if (i, j, 0, 0) in references[name]]
+        if present and len(present) != len(wanted):
+            problems.append(f"init #{i} lead {lead}: {len(present)} of {len(wanted)} variables referenced")
+    return problems
