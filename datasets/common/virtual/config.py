@@ -1,6 +1,5 @@
 """What makes a dataset virtual: where its references may point, how its manifests split, how its update polls."""
 
-import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -10,6 +9,7 @@ import pandas as pd
 from pydantic import Field
 
 from datasets.common.config_models import FrozenBaseModel
+from datasets.common.storage import ObjectStorageEnvironment
 
 
 class VirtualConfig(FrozenBaseModel):
@@ -80,17 +80,16 @@ def _container_access(prefix: str, region: str, public: bool) -> tuple[Any, Any]
         case "s3":
             if public:
                 return icechunk.s3_store(region=region, anonymous=True), icechunk.s3_anonymous_credentials()
-            endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+            env = ObjectStorageEnvironment.read()
             store = icechunk.s3_store(
-                region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or region,
-                endpoint_url=endpoint,
-                allow_http=bool(endpoint and endpoint.startswith("http://")),
-                s3_compatible=bool(endpoint),
-                force_path_style=bool(endpoint),
-                anonymous=not os.environ.get("AWS_ACCESS_KEY_ID"),
+                region=env.region,
+                endpoint_url=env.endpoint,
+                allow_http=env.allow_http,
+                s3_compatible=env.endpoint is not None,
+                force_path_style=env.path_style,
+                anonymous=not env.signed,
             )
-            signed = bool(os.environ.get("AWS_ACCESS_KEY_ID"))
-            credential = icechunk.s3_from_env_credentials() if signed else icechunk.s3_anonymous_credentials()
+            credential = icechunk.s3_from_env_credentials() if env.signed else icechunk.s3_anonymous_credentials()
             return store, credential
         case "http" | "https":
             return icechunk.http_store(), icechunk.credentials.HttpAccess
