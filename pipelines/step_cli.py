@@ -119,18 +119,20 @@ def add_step_commands(app: typer.Typer, dataset: DynamicalDataset[Any, Any]) -> 
         )
         typer.echo(f"{summary.message}; store: {context.store.url}")
 
-    @app.command()
-    def update(
-        workers: WorkersOption = dataset.operational.update_workers,
-        run_id: RunIdOption = None,
-        store: StoreOption = None,
-        source_url: SourceUrlOption = None,
-        replica: ReplicaOption = None,
-    ) -> None:
-        """Append what is new in the source and reprocess the latest published position."""
-        context = StepContext.create(dataset, store, source_url, replica)
-        summary = run_local(context, operation="update", run_id=run_id or default_run_id("update"), workers=workers)
-        typer.echo(f"{summary.message}; store: {context.store.url}")
+    if dataset.virtual is None:  # a virtual dataset's update polls (pipelines/virtual_cli.py)
+
+        @app.command()
+        def update(
+            workers: WorkersOption = dataset.operational.update_workers,
+            run_id: RunIdOption = None,
+            store: StoreOption = None,
+            source_url: SourceUrlOption = None,
+            replica: ReplicaOption = None,
+        ) -> None:
+            """Append what is new in the source and reprocess the latest published position."""
+            context = StepContext.create(dataset, store, source_url, replica)
+            summary = run_local(context, operation="update", run_id=run_id or default_run_id("update"), workers=workers)
+            typer.echo(f"{summary.message}; store: {context.store.url}")
 
     step_app = typer.Typer(no_args_is_help=True, help="Single steps, as Argo pods run them.")
     app.add_typer(step_app, name="step")

@@ -7,6 +7,7 @@ from hera.workflows import models as m
 from datasets.common.dynamical_dataset import SOURCE_URL_ENV, DynamicalDataset
 from datasets.common.storage import REPLICA_URLS_ENV, STORE_URL_ENV
 from pipelines.argo.settings import PLAN_OUTPUT, WORKER_INDICES_OUTPUT, ArgoSettings, Param
+from pipelines.virtual_cli import DEADLINE_MARGIN_SECONDS
 from steps.write import WRITE_ENV
 
 RUN_AS_USER = 1000
@@ -101,6 +102,12 @@ class StepContainers:
 
     def validate(self) -> Container:
         return self._step("validate", ["validate", "--json", "/tmp/outputs/validate.json"], retries=1)
+
+    def virtual_update(self) -> Container:
+        """A virtual dataset's update: one pod polling the archive, ending on its own before its deadline."""
+        deadline = self.dataset.operational.update_deadline_seconds
+        polling = max(1, deadline - DEADLINE_MARGIN_SECONDS)
+        return self._step("virtual-update", ["update", "--deadline-seconds", str(polling)], deadline=deadline)
 
     def exit_handler(self) -> Container:
         return Container(

@@ -87,6 +87,8 @@ def workflow_template(dataset: DynamicalDataset[Any, Any], settings: ArgoSetting
     ) as template:
         plan, write, join = steps.plan(), steps.write(), steps.join()
         steps.validate()
+        if dataset.virtual is not None:
+            steps.virtual_update()
         steps.exit_handler()
         with DAG(name="pipeline"):
             plan_task = Task(name="plan", template=plan, arguments={p: workflow_ref(p) for p in PLAN_INPUTS})
@@ -130,11 +132,20 @@ def _cron(dataset: DynamicalDataset[Any, Any], operation: str, schedule: str, **
 
 
 def update_cron(dataset: DynamicalDataset[Any, Any]) -> CronWorkflow:
+    deadline = dataset.operational.update_deadline_seconds
+    if dataset.virtual is not None:
+        return _cron(
+            dataset,
+            "update",
+            dataset.operational.update_schedule,
+            entrypoint="virtual-update",
+            active_deadline_seconds=deadline,
+        )
     return _cron(
         dataset,
         "update",
         dataset.operational.update_schedule,
-        active_deadline_seconds=dataset.operational.update_deadline_seconds,
+        active_deadline_seconds=deadline,
         arguments=[
             Parameter(name=Param.operation, value="update"),
             Parameter(name=Param.workers, value=str(dataset.operational.update_workers)),
