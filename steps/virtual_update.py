@@ -9,7 +9,7 @@ if another run published in between, the commit fails, the poll re-reads `main` 
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import icechunk
 import numpy as np
@@ -66,7 +66,9 @@ def virtual_update(
     files = commits = 0
     watch: Watch | None = None
     while True:
-        current = (now if now is not None else utc_now()).floor(context.dataset.template_config.append_dim_frequency)
+        current = timestamp(
+            (now if now is not None else utc_now()).floor(context.dataset.template_config.append_dim_frequency)
+        )
         if watch is None or watch.current != current:
             watch = Watch(context, repo, current)
         probes = watch.probes(virtual.probe_window)
@@ -107,7 +109,9 @@ class Watch:
         self.current = current
         store = repo.readonly_session("main").store
         published = open_published(store)
-        first = max(config.append_dim_start, (current - virtual.update_lookback).floor(config.append_dim_frequency))
+        first = max(
+            config.append_dim_start, timestamp((current - virtual.update_lookback).floor(config.append_dim_frequency))
+        )
         if published is not None:
             first = min(first, timestamp(published[config.append_dim].values[-1]))
         template = config.get_template(current + config.append_dim_frequency)
@@ -116,7 +120,7 @@ class Watch:
         )
         assert jobs, f"no init to watch up to {current}"
         assert all(isinstance(job, NoaaVirtualRegionJob) for job in jobs), "a virtual dataset's jobs write references"
-        self.job: NoaaVirtualRegionJob = jobs[0]  # every watched job reads the same variables from one source
+        self.job = cast("NoaaVirtualRegionJob[Any]", jobs[0])  # every watched job reads the same variables
         self.pending: dict[pd.Timestamp, list[Any]] = {}
         for job in jobs:
             processing_ds = job.template_ds.isel({job.append_dim: job.region})

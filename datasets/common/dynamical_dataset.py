@@ -15,7 +15,6 @@ from datasets.common.storage import (
     parse_store_config,
 )
 from datasets.common.template_config import TemplateConfig
-from datasets.common.virtual.config import VirtualConfig
 from datasets.common.validation import (
     CheckCurrentData,
     CheckExpectedShards,
@@ -25,6 +24,7 @@ from datasets.common.validation import (
     Validator,
     default_validators,
 )
+from datasets.common.virtual.config import VirtualConfig
 
 SOURCE_URL_ENV = "REFORMAT_SOURCE_URL"
 

@@ -179,12 +179,15 @@ def open_repository(
     containers' credentials; other datasets use Icechunk's defaults."""
     assert config.format == "icechunk", f"{config.url} is not an Icechunk store"
     storage = icechunk_storage(config)
-    options = {"config": repository_config, "authorize_virtual_chunk_access": authorize_virtual_chunk_access}
     if icechunk.Repository.exists(storage):
-        return icechunk.Repository.open(storage, **options)
+        return icechunk.Repository.open(
+            storage, config=repository_config, authorize_virtual_chunk_access=authorize_virtual_chunk_access
+        )
     if not create:
         raise FileNotFoundError(f"no Icechunk repository at {config.url}")
-    return icechunk.Repository.create(storage, **options)
+    return icechunk.Repository.create(
+        storage, config=repository_config, authorize_virtual_chunk_access=authorize_virtual_chunk_access
+    )
 
 
 def zarr_store(config: StoreConfig) -> Store:

@@ -135,6 +135,7 @@ def kill_when(target: Callable[[StepContext], None], context: StepContext, ready
     while not ready() and process.is_alive() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert process.is_alive(), "the process finished before it could be killed"
+    assert process.pid is not None
     os.kill(process.pid, signal.SIGKILL)
     process.join()
     assert process.exitcode == -signal.SIGKILL

@@ -3,7 +3,7 @@ message its `.idx` entry names, read straight from the archive file."""
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,7 @@ from datasets.noaa.gfs.forecast_virtual import noaa_gfs_forecast_virtual
 from datasets.noaa.gfs.forecast_virtual.template_config import NoaaGfsForecastVirtualTemplateConfig
 from datasets.noaa.hrrr.forecast_48_hour_virtual import noaa_hrrr_forecast_48_hour_virtual
 from datasets.noaa.hrrr.forecast_48_hour_virtual.template_config import NoaaHrrrForecast48HourVirtualTemplateConfig
-from datasets.noaa.noaa_region_job import NoaaSourceFileCoord, needs_message, select_field
+from datasets.noaa.noaa_region_job import NoaaRegionJob, NoaaSourceFileCoord, needs_message, select_field
 from datasets.noaa.noaa_virtual_template import virtual_encoding
 from steps.metadata import open_published
 from tests.support.gfs_archive import TEST_GRID as GFS_TEST_GRID
@@ -88,7 +88,7 @@ def assert_equals_source(
     leads: Sequence[pd.Timedelta],
 ) -> None:
     """Every variable at every (init, lead) equals eccodes' decode of its source message, bit for bit."""
-    coord_class = dataset.region_job_class.source_file_coord_class
+    coord_class = cast("type[NoaaRegionJob[Any]]", dataset.region_job_class).source_file_coord_class
     for var in dataset.template_config.data_vars:
         grid = ds[var.name].encoding["serializer"].grid
         values = ds[var.name].sel(init_time=list(inits), lead_time=list(leads)).values
@@ -125,7 +125,7 @@ def partial_files(store: Any, dataset: DynamicalDataset[Any, Any]) -> list[str]:
     problems = []
     files = {chunk[:2] for refs in references.values() for chunk in refs}
     for i, j in sorted(files):
-        lead = pd.Timedelta(ds["lead_time"].values[j])
+        lead = timedelta(ds["lead_time"].values[j])
         wanted = [v.name for v in data_vars if needs_message(v.internal_attrs, lead)]
         present = [name for name in wanted if (i, j, 0, 0) in references[name]]
         if present and len(present) != len(wanted):

@@ -58,15 +58,15 @@ class GribCodec(ArrayBytesCodecPartialDecodeMixin, ArrayBytesCodec):
     def compute_encoded_size(self, input_byte_length: int, chunk_spec: ArraySpec) -> int:
         raise TypeError(f"{CODEC_NAME} is decode-only: a GRIB message's size depends on its content")
 
-    async def _encode_single(self, chunk_array: NDBuffer, chunk_spec: ArraySpec) -> Buffer | None:
+    async def _encode_single(self, chunk_data: NDBuffer, chunk_spec: ArraySpec) -> Buffer | None:
         raise TypeError(
             f"{CODEC_NAME} is decode-only: chunks of a virtual dataset are references to source GRIB messages"
         )
 
-    async def _decode_single(self, chunk_bytes: Buffer, chunk_spec: ArraySpec) -> NDBuffer:
-        message = chunk_bytes.to_bytes()
+    async def _decode_single(self, chunk_data: Buffer, chunk_spec: ArraySpec) -> NDBuffer:
+        message = chunk_data.to_bytes()
         values = await asyncio.to_thread(self._decode, message, chunk_spec, f"a {len(message)}-byte chunk")
-        return chunk_spec.prototype.nd_buffer.from_ndarray_like(values)
+        return chunk_spec.prototype.nd_buffer.from_numpy_array(values)
 
     async def _decode_partial_single(
         self, byte_getter: ByteGetter, selection: SelectorTuple, chunk_spec: ArraySpec
@@ -80,7 +80,7 @@ class GribCodec(ArrayBytesCodecPartialDecodeMixin, ArrayBytesCodec):
         except GribDecodeError as e:
             reference = await describe_reference(byte_getter)
             raise GribDecodeError(f"{reference}: {e}") from None
-        return chunk_spec.prototype.nd_buffer.from_ndarray_like(values[selection])
+        return chunk_spec.prototype.nd_buffer.from_numpy_array(values[selection])
 
     def _decode(self, message: bytes, chunk_spec: ArraySpec, name: str | None) -> np.ndarray:
         try:
@@ -97,7 +97,7 @@ async def describe_reference(byte_getter: ByteGetter) -> str:
     if not hasattr(store, "array_chunk_iterator") or not coords_text:
         return f"chunk {key}"
     coords = np.array([int(c) for c in coords_text.split("/")], dtype=np.uint32)
-    async for found, _kinds, paths, offsets, lengths, _inline in store.array_chunk_iterator(array_path):  # ty: ignore[unresolved-attribute]
+    async for found, _kinds, paths, offsets, lengths, _inline in store.array_chunk_iterator(array_path):
         rows = np.flatnonzero((found == coords).all(axis=1))
         if rows.size:
             row = int(rows[0])

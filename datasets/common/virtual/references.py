@@ -63,7 +63,12 @@ def message_reference(message: IdxMessage, head: ObjectHead, location: str) -> M
 
 def chunk_index(template_ds: xr.Dataset, dims: Sequence[str], out_loc: Mapping[str, Any]) -> list[int]:
     """The chunk of a one-message-per-chunk array that holds the field at `out_loc` (other dims: chunk 0)."""
-    return [int(template_ds.get_index(dim).get_loc(out_loc[dim])) if dim in out_loc else 0 for dim in dims]
+    index = []
+    for dim in dims:
+        position = template_ds.get_index(dim).get_loc(out_loc[dim]) if dim in out_loc else 0
+        assert isinstance(position, int), f"{out_loc[dim]} is not one {dim} of the template"
+        index.append(position)
+    return index
 
 
 def set_references(stores: Sequence[Store], array_path: str, specs: Sequence[icechunk.VirtualChunkSpec]) -> None:
