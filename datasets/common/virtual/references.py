@@ -1,7 +1,7 @@
 """Virtual chunk references: one GRIB message of one source object per chunk, pinned to the object's version."""
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import icechunk
@@ -31,8 +31,14 @@ class MessageReference(FrozenBaseModel):
             self.offset,
             self.length,
             etag_checksum=self.etag,
-            last_updated_at_checksum=None if self.etag else self.last_modified,
+            last_updated_at_checksum=None if self.etag else _next_whole_second(self.last_modified),
         )
+
+
+def _next_whole_second(moment: datetime) -> datetime:
+    """Icechunk keeps whole seconds and refuses an object modified after them: round a sub-second time up."""
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
 
 
 # A variable's outcome for one source file: its reference, None when the file has no message for it by design
@@ -56,7 +62,8 @@ def message_reference(message: IdxMessage, head: ObjectHead, location: str) -> M
         location=location,
         offset=message.start,
         length=end - message.start,
-        etag=head.etag,
+        # Icechunk derives a local file's ETag differently from obstore: the modification time pins those.
+        etag=None if location.startswith("file://") else head.etag,
         last_modified=head.last_modified,
     )
 
