@@ -20,15 +20,15 @@ import zarr
 from benchmarks.decode import GRID, ROUNDS, write_archive
 from datasets.common.sources.grib import decode_message
 from datasets.common.sources.noaa_idx import parse_idx
+from datasets.common.timestamps import timedelta
 from datasets.common.virtual.codec import GribCodec
 from datasets.common.virtual.config import VirtualConfig
-from datasets.common.timestamps import timedelta
 from pipelines.demo.range_server import RangeServer
 
 
 def gribberish_module() -> Any:
     try:
-        import gribberish  # noqa: PLC0415
+        import gribberish
     except ImportError:
         return None
     return gribberish
@@ -76,22 +76,36 @@ def main() -> None:
         index = parse_idx((root / f"{relative}.idx").read_text())
         ranges = [(m.start, (m.end or len(data)) - m.start) for m in index]
         messages = [data[start : start + length] for start, length in ranges]
-        print(f"{len(messages)} messages of {GRID.ni}x{GRID.nj}, mean {len(data) / len(messages) / 1e6:.2f} MB, {ROUNDS} rounds")
+        print(
+            f"{len(messages)} messages of {GRID.ni}x{GRID.nj}, mean {len(data) / len(messages) / 1e6:.2f} MB, {ROUNDS} rounds"
+        )
         spec = GRID.grid_spec()
-        print(f"eccodes decode_message, bytes in memory:   {per_chunk_ms(lambda i: decode_message(messages[i], spec), len(messages)):6.1f} ms/message")
+        print(
+            f"eccodes decode_message, bytes in memory:   {per_chunk_ms(lambda i: decode_message(messages[i], spec), len(messages)):6.1f} ms/message"
+        )
         server = RangeServer(root)
         try:
             ours = virtual_array(server, relative, ranges, GribCodec(grid=spec))
-            print(f"zarr read, reformatters.grib2 (eccodes):    {per_chunk_ms(lambda i: ours[i], len(messages)):6.1f} ms/chunk")
-            print(f"zarr read of all {len(messages)} chunks at once (eccodes): {1000 * timed(lambda: ours[:]) / len(messages):6.1f} ms/chunk")
+            print(
+                f"zarr read, reformatters.grib2 (eccodes):    {per_chunk_ms(lambda i: ours[i], len(messages)):6.1f} ms/chunk"
+            )
+            print(
+                f"zarr read of all {len(messages)} chunks at once (eccodes): {1000 * timed(lambda: ours[:]) / len(messages):6.1f} ms/chunk"
+            )
             if gribberish is None:
                 print("gribberish: not installed (uv run --with gribberish python -m benchmarks.virtual_decode)")
                 return
             parse = gribberish.parse_grib_array
-            print(f"gribberish parse_grib_array, in memory:     {per_chunk_ms(lambda i: parse(messages[i], 0, False, False), len(messages)):6.1f} ms/message")
+            print(
+                f"gribberish parse_grib_array, in memory:     {per_chunk_ms(lambda i: parse(messages[i], 0, False, False), len(messages)):6.1f} ms/message"
+            )
             theirs = virtual_array(server, relative, ranges, {"name": "gribberish", "configuration": {"var": "field"}})
-            print(f"zarr read, gribberish codec:                {per_chunk_ms(lambda i: theirs[i], len(messages)):6.1f} ms/chunk")
-            print(f"zarr read of all {len(messages)} chunks at once (gribberish): {1000 * timed(lambda: theirs[:]) / len(messages):6.1f} ms/chunk")
+            print(
+                f"zarr read, gribberish codec:                {per_chunk_ms(lambda i: theirs[i], len(messages)):6.1f} ms/chunk"
+            )
+            print(
+                f"zarr read of all {len(messages)} chunks at once (gribberish): {1000 * timed(lambda: theirs[:]) / len(messages):6.1f} ms/chunk"
+            )
             same = all(np.array_equal(ours[i], theirs[i], equal_nan=True) for i in range(len(messages)))
             print(f"gribberish values identical to eccodes': {same}")
         finally:

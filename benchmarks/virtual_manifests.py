@@ -24,7 +24,9 @@ from datasets.noaa.gfs.forecast_virtual import noaa_gfs_forecast_virtual
 
 LEADS = 209
 START = pd.Timestamp("2021-05-01T00:00")
-URL = "https://noaa-gfs-bdp-pds.s3.amazonaws.com/gfs.{init:%Y%m%d}/{init:%H}/atmos/gfs.t{init:%H}z.pgrb2.0p25.f{lead:03d}"
+URL = (
+    "https://noaa-gfs-bdp-pds.s3.amazonaws.com/gfs.{init:%Y%m%d}/{init:%H}/atmos/gfs.t{init:%H}z.pgrb2.0p25.f{lead:03d}"
+)
 MESSAGE_BYTES = 1_000_000
 
 
@@ -84,7 +86,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000, 1_000_000])
     args = parser.parse_args()
-    print(f"{'references':>10} {'splitting':>9} {'commit s':>9} {'manifest MB':>11} {'bytes/ref':>9} {'files':>6} {'+1 init commit s':>16}")
+    print(
+        f"{'references':>10} {'splitting':>9} {'commit s':>9} {'manifest MB':>11} {'bytes/ref':>9} {'files':>6} {'+1 init commit s':>16}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for references in args.sizes:
             for split in (True, False):

@@ -94,7 +94,9 @@ def arrival_to_visible(root: Path, files: int, interval: float, poll: float) -> 
         for thread in threads:
             thread.start()
         summary = virtual_update(
-            context, deadline_seconds=2 + files * interval + 3 * poll + 3, now=init_times[1] + pd.Timedelta("4h"),
+            context,
+            deadline_seconds=2 + files * interval + 3 * poll + 3,
+            now=init_times[1] + pd.Timedelta("4h"),
             poll_seconds=poll,
         )
         stop.set()
