@@ -7,6 +7,7 @@ Run: `uv run python -m benchmarks.virtual_decode` (gribberish is not a dependenc
 adds it; without it only eccodes is measured).
 """
 
+import importlib
 import tempfile
 import time
 from collections.abc import Callable
@@ -28,10 +29,9 @@ from pipelines.demo.range_server import RangeServer
 
 def gribberish_module() -> Any:
     try:
-        import gribberish
+        return importlib.import_module("gribberish")
     except ImportError:
         return None
-    return gribberish
 
 
 def virtual_array(server: RangeServer, relative: str, messages: list[tuple[int, int]], serializer: Any) -> zarr.Array:

@@ -1,5 +1,5 @@
 """A virtual GFS dataset (all 25 variables, coarse grid: reference work does not depend on the grid) over a loopback
-HTTP archive: references per second of a backfill (plan → write ×N → join), and the seconds from a file appearing in
+HTTP archive: references per second of a backfill (plan → write xN → join), and the seconds from a file appearing in
 the archive (its `.idx` last, as NOAA publishes) to its chunks being readable on `main` during the low-latency update.
 
 Run: `uv run python -m benchmarks.virtual_pipeline [--inits 4] [--files 20] [--interval 0.5]`.
@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 import zarr
+from zarr.core.sync import sync
 
 from datasets.common.sources.synthetic_archive import gfs_relative_path
-from datasets.common.timestamps import timestamp
+from datasets.common.timestamps import timedelta, timestamp
 from datasets.noaa.gfs.forecast.template_config import gfs_lead_times
 from pipelines.demo.range_server import RangeServer
 from pipelines.local import run_local
@@ -57,8 +58,8 @@ def backfill(root: Path, inits: int, workers: int) -> None:
 
 def arrival_to_visible(root: Path, files: int, interval: float, poll: float) -> None:
     staging, archive = root / "archive", root / f"arriving-{poll}"
-    init_times = [START, START + pd.Timedelta("6h")]
-    leads = list(gfs_lead_times()[:files])
+    init_times = [START, START + timedelta("6h")]
+    leads = [timedelta(lead) for lead in gfs_lead_times()[:files]]
     for lead in leads:
         copy(staging, archive, init_times[0], lead)
     server = RangeServer(archive)
@@ -86,7 +87,7 @@ def arrival_to_visible(root: Path, files: int, interval: float, poll: float) -> 
                     continue
                 if array.shape[0] > 1:
                     for j in range(len(leads)):
-                        if j not in visible and zarr.core.sync.sync(store.exists(f"temperature_2m/c/1/{j}/0/0")):
+                        if j not in visible and sync(store.exists(f"temperature_2m/c/1/{j}/0/0")):
                             visible[j] = time.monotonic()
                 time.sleep(0.01)
 
@@ -96,7 +97,7 @@ def arrival_to_visible(root: Path, files: int, interval: float, poll: float) -> 
         summary = virtual_update(
             context,
             deadline_seconds=2 + files * interval + 3 * poll + 3,
-            now=init_times[1] + pd.Timedelta("4h"),
+            now=init_times[1] + timedelta("4h"),
             poll_seconds=poll,
         )
         stop.set()
