@@ -32,6 +32,14 @@ def on_grid(data_vars: Sequence[Any], grid: GridSpec) -> list[Any]:
 
 
 class SmallGfsVirtualTemplateConfig(TemplateInFolder, NoaaGfsForecastVirtualTemplateConfig):
+    lead_hours: int | None = None  # only lead times 0 … lead_hours - 1 (default: GFS's 209)
+
+    def dimension_coordinates(self) -> dict[str, Any]:
+        coordinates = super().dimension_coordinates()
+        if self.lead_hours is not None:
+            coordinates["lead_time"] = coordinates["lead_time"][: self.lead_hours]
+        return coordinates
+
     def latitudes(self) -> np.ndarray:
         return GFS_TEST_GRID.latitudes
 
@@ -51,8 +59,9 @@ class SmallHrrrVirtualTemplateConfig(TemplateInFolder, NoaaHrrrForecast48HourVir
         return on_grid(super().data_vars, HRRR_SMALL_GRID.grid_spec())
 
 
-def small_virtual_gfs(template_dir: Path, source_url: str) -> DynamicalDataset[Any, Any]:
-    return _small(noaa_gfs_forecast_virtual(), SmallGfsVirtualTemplateConfig(template_dir=template_dir), source_url)
+def small_virtual_gfs(template_dir: Path, source_url: str, lead_hours: int | None = None) -> DynamicalDataset[Any, Any]:
+    config = SmallGfsVirtualTemplateConfig(template_dir=template_dir, lead_hours=lead_hours)
+    return _small(noaa_gfs_forecast_virtual(), config, source_url)
 
 
 def small_virtual_hrrr(template_dir: Path, source_url: str) -> DynamicalDataset[Any, Any]:
