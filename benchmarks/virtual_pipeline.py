@@ -23,6 +23,7 @@ from datasets.noaa.gfs.forecast.template_config import gfs_lead_times
 from pipelines.demo.range_server import RangeServer
 from pipelines.local import run_local
 from steps.context import StepContext
+from steps.run_request import RunRequest
 from steps.virtual_update import virtual_update
 from tests.support.gfs_archive import write_test_archive
 from tests.support.virtual_archive import small_virtual_gfs
@@ -37,14 +38,10 @@ def backfill(root: Path, inits: int, workers: int) -> None:
         dataset = small_virtual_gfs(root / "template", server.base_url)
         context = StepContext.create(dataset, str(root / f"backfill-{workers}.icechunk"), server.base_url)
         begin = time.perf_counter()
-        summary = run_local(
-            context,
-            operation="backfill",
-            run_id="b",
-            append_dim_end=init_times[-1] + pd.Timedelta("6h"),
-            workers=workers,
-            show_progress=False,
+        request = RunRequest(
+            operation="backfill", run_id="b", append_dim_end=init_times[-1] + timedelta("6h"), workers=workers
         )
+        summary = run_local(context, request, show_progress=False)
         seconds = time.perf_counter() - begin
     finally:
         server.close()
@@ -66,7 +63,9 @@ def arrival_to_visible(root: Path, files: int, interval: float, poll: float) -> 
     try:
         dataset = small_virtual_gfs(root / "template", server.base_url)
         context = StepContext.create(dataset, str(root / f"update-{poll}.icechunk"), server.base_url)
-        run_local(context, operation="backfill", run_id="b", append_dim_end=init_times[1], show_progress=False)
+        run_local(
+            context, RunRequest(operation="backfill", run_id="b", append_dim_end=init_times[1]), show_progress=False
+        )
         arrived: dict[int, float] = {}
         visible: dict[int, float] = {}
         stop = threading.Event()

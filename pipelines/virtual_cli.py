@@ -5,7 +5,7 @@ from typing import Annotated, Any
 import typer
 
 from datasets.common.dynamical_dataset import DynamicalDataset
-from pipelines.cli_support import SourceUrlOption, StoreOption
+from pipelines.request_cli import SourceUrlOption, StoreOption
 from steps.context import StepContext
 from steps.virtual_update import virtual_update
 

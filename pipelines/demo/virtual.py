@@ -17,6 +17,7 @@ from pipelines.demo.map_plot import plot_map
 from pipelines.local import run_local
 from steps.context import StepContext
 from steps.join import JoinSummary
+from steps.run_request import RunRequest
 
 DEFAULT_VIRTUAL_STORE = Path("data/demo/noaa-gfs-forecast-virtual.icechunk")
 MAP_VARIABLE = "temperature_2m"
@@ -35,14 +36,14 @@ def run_virtual_demo(store: Path, init_times: list, leads: list, workers: int) -
     shutil.rmtree(archive, ignore_errors=True)
     write_synthetic_gfs_archive(archive, init_times, leads, workers=workers)
     context = virtual_context(store)
-    summary = run_local(
-        context,
+    request = RunRequest(
         operation="backfill",
         run_id=f"demo-virtual-{datetime.now(UTC):%Y%m%dT%H%M%S}",
         append_dim_end=init_times[-1] + context.dataset.template_config.append_dim_frequency,
         workers=workers,
         overwrite_chunks=True,  # running the demo again rewrites the same references
     )
+    summary = run_local(context, request)
     field = open_virtual_demo(store)[MAP_VARIABLE].isel(init_time=0, lead_time=0)
     title = f"{MAP_VARIABLE} as published (K), init {init_times[0]:%Y-%m-%dT%H}, lead 0 h (synthetic GFS, virtual)"
     return summary, plot_map(field, store.parent / f"{store.stem}-{MAP_VARIABLE}.png", title)

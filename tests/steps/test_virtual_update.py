@@ -22,6 +22,7 @@ from steps.context import StepContext
 from steps.join import join
 from steps.metadata import open_published
 from steps.plan import plan
+from steps.run_request import RunRequest
 from steps.virtual_update import virtual_update
 from steps.write import write
 from tests.support.gfs_archive import write_test_archive
@@ -85,7 +86,7 @@ def main_store(context: StepContext) -> Any:
 def test_update_commits_files_as_they_arrive_and_readers_never_see_a_partial_file(archive: Archive) -> None:
     archive.publish(INITS[0], LEADS)
     context = archive.context("store", probe_window=4)
-    run_local(context, operation="backfill", run_id="b", append_dim_end=INITS[1], show_progress=False)
+    run_local(context, RunRequest(operation="backfill", run_id="b", append_dim_end=INITS[1]), show_progress=False)
     snapshots: list[str] = []
     problems: list[str] = []
     stop = threading.Event()
@@ -126,7 +127,7 @@ def _update_forever(context: StepContext) -> None:
 
 
 def _write(context: StepContext) -> None:
-    write(context, run_id="b", worker_index=0, workers_total=1)
+    write(context, run_id="b", worker_index=0)
 
 
 def kill_when(target: Callable[[StepContext], None], context: StepContext, ready: Callable[[], bool]) -> None:
@@ -166,13 +167,13 @@ def test_killed_virtual_backfill_rerun_gives_the_references_of_an_uninterrupted_
     archive.publish(INITS[1], LEADS)
     end = INITS[1] + timedelta("6h")
     clean = archive.context("clean")
-    run_local(clean, operation="backfill", run_id="b", append_dim_end=end, show_progress=False)
+    run_local(clean, RunRequest(operation="backfill", run_id="b", append_dim_end=end), show_progress=False)
     killed = archive.context("killed")
-    plan(killed, operation="backfill", run_id="b", append_dim_end=end)
+    plan(killed, RunRequest(operation="backfill", run_id="b", append_dim_end=end))
     state = killed.run_state("b")
     kill_when(_write, killed, lambda: any(state.names("jobs/")))
     assert open_published(main_store(killed)) is None, "nothing is published before join"
-    write(killed, run_id="b", worker_index=0, workers_total=1)
+    write(killed, run_id="b", worker_index=0)
     join(killed, run_id="b")
     assert references_by_chunk(main_store(killed), names(killed)) == references_by_chunk(
         main_store(clean), names(clean)

@@ -5,6 +5,7 @@ from datasets.example.dynamical_dataset import EXAMPLE_DATASET
 from datasets.example.template_config import LEAD_TIMES
 from pipelines.local import run_local
 from steps.context import StepContext
+from steps.run_request import RunRequest
 from steps.validate import validate
 from tests.datasets.example import test_region_job as example
 
@@ -20,7 +21,7 @@ def backfill(tmp_path: Path, missing_lead: int | None = None) -> StepContext:
         paths[missing_lead].unlink()  # a file of the first init never arrived
     context = StepContext.create(EXAMPLE_DATASET, str(tmp_path / "store.icechunk"), source_url=str(root))
     end = example.INITS[-1] + EXAMPLE_DATASET.template_config.append_dim_frequency
-    run_local(context, operation="backfill", run_id="b", append_dim_end=end, show_progress=False)
+    run_local(context, RunRequest(operation="backfill", run_id="b", append_dim_end=end), show_progress=False)
     return context
 
 

@@ -15,6 +15,7 @@ from datasets.common.timestamps import timedelta, timestamp
 from pipelines.demo.range_server import RangeServer
 from pipelines.local import run_local
 from steps.context import StepContext
+from steps.run_request import RunRequest
 from steps.validate import validate
 from tests.support.gfs_archive import write_test_archive
 from tests.support.virtual_archive import assert_equals_source, small_virtual_gfs
@@ -27,7 +28,7 @@ def backfill(tmp_path: Path, source_url: str) -> tuple[Any, StepContext]:
     dataset = small_virtual_gfs(tmp_path / "template", source_url)
     context = StepContext.create(dataset, str(tmp_path / "store.icechunk"), source_url)
     end = INITS[-1] + timedelta("6h")
-    run_local(context, operation="backfill", run_id="b", append_dim_end=end, workers=1, show_progress=False)
+    run_local(context, RunRequest(operation="backfill", run_id="b", append_dim_end=end), show_progress=False)
     return dataset, context
 
 

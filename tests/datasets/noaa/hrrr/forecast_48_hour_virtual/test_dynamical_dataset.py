@@ -11,6 +11,7 @@ from datasets.common.timestamps import timedelta, timestamp
 from pipelines.demo.range_server import RangeServer
 from pipelines.local import run_local
 from steps.context import StepContext
+from steps.run_request import RunRequest
 from tests.support.hrrr_archive import write_hrrr_archive
 from tests.support.virtual_archive import assert_equals_source, small_virtual_hrrr
 
@@ -29,7 +30,7 @@ def backfilled(tmp_path: Path, source_url: str) -> xr.Dataset:
     dataset = small_virtual_hrrr(tmp_path / "template", source_url)
     context = StepContext.create(dataset, str(tmp_path / "store.icechunk"), source_url)
     end = INITS[-1] + timedelta("6h")
-    run_local(context, operation="backfill", run_id="b", append_dim_end=end, show_progress=False)
+    run_local(context, RunRequest(operation="backfill", run_id="b", append_dim_end=end), show_progress=False)
     ds = xr.open_zarr(context.repository().readonly_session("main").store, consolidated=False, decode_timedelta=True)
     assert_equals_source(ds, dataset, tmp_path / "archive", INITS, LEADS)
     return ds
