@@ -1,8 +1,10 @@
-"""A loopback HTTP server for a folder, with byte ranges (206/416, suffix ranges)."""
+"""A loopback HTTP server for a folder, with byte ranges (206/416, suffix ranges) and S3-style preconditions
+(If-Match, If-Unmodified-Since: 412 when the object changed)."""
 
 import email.utils
 import http.server
 import threading
+from email.message import Message
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote, urlparse
@@ -46,9 +48,11 @@ class RangeServer:
 
     def respond(self, handler: "RequestHandler", request: RequestRecord) -> None:
         """Answer one request (a subclass may answer otherwise, e.g. to inject faults)."""
-        handler.send(self.file_response(request))
+        handler.send(self.file_response(request, handler.headers))
 
-    def file_response(self, request: RequestRecord) -> Response:
+    def file_response(self, request: RequestRecord, preconditions: Message | None = None) -> Response:
+        """The file's answer to `request`; `preconditions`: the request's headers, for If-Match and
+        If-Unmodified-Since."""
         file = (self.root / request.path).resolve()
         if not file.is_relative_to(self.root) or not file.is_file():
             return Response(404, {}, b"")
@@ -59,6 +63,8 @@ class RangeServer:
             "Last-Modified": email.utils.formatdate(file.stat().st_mtime, usegmt=True),
             "ETag": f'"{file.stat().st_mtime_ns:x}-{size:x}"',
         }
+        if preconditions is not None and not _preconditions_hold(preconditions, headers["ETag"], file.stat().st_mtime):
+            return Response(412, {}, b"")
         if not request.range:
             return Response(200, headers, data)
         try:
@@ -91,8 +97,25 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     return (first, min(last, size - 1))
 
 
+def _bare_etag(tag: str) -> str:
+    return tag.strip().removeprefix("W/").strip('"')
+
+
+def _preconditions_hold(request_headers: Message, etag: str, modified: float) -> bool:
+    if (if_match := request_headers.get("If-Match")) is not None:
+        wanted = {_bare_etag(tag) for tag in if_match.split(",")}
+        if "*" not in wanted and _bare_etag(etag) not in wanted:
+            return False
+    if (since := request_headers.get("If-Unmodified-Since")) is not None:
+        limit = email.utils.parsedate_to_datetime(since).timestamp()
+        if int(modified) > limit:
+            return False
+    return True
+
+
 class RequestHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes: don't wait for an ACK between
     range_server: RangeServer
 
     def log_message(self, format: str, *args: object) -> None:

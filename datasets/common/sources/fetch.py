@@ -32,10 +32,11 @@ from datasets.common.sources import http_source
 from datasets.common.sources.http_source import (
     RETRYABLE_STATUSES,
     ByteRange,
+    ObjectHead,
     RangeNotSatisfiableError,
     html_answer,
     http_get,
-    http_size,
+    http_head,
     is_html,
 )
 from datasets.common.sources.retry import RetryableError, RetryPolicy, retrying
@@ -171,18 +172,19 @@ def _object_error(url: str, location: _Location, error: BaseException, start: in
     if status in RETRYABLE_STATUSES:
         return RetryableError(reason)
     if start is not None and (status == 416 or "range" in reason.lower()):
-        size = _object_size(url, location)
+        size = _object_head(url, location).size
         return RangeNotSatisfiableError(size) if start >= size else RetryableError(reason)
     if status is not None:
         return SourceUnavailableError(f"{url}: {reason}")
     return RetryableError(reason)  # timeouts, connections refused or reset, bodies cut short
 
 
-def _object_size(url: str, location: _Location) -> int:
+def _object_head(url: str, location: _Location) -> ObjectHead:
     try:
-        return obstore.head(_store(location.store_key), location.path)["size"]
+        meta = obstore.head(_store(location.store_key), location.path)
     except (FileNotFoundError, BaseError) as e:
         raise _object_error(url, location, e, None) from None
+    return ObjectHead(size=meta["size"], etag=meta["e_tag"], last_modified=meta["last_modified"])
 
 
 def _object_get(url: str, location: _Location, byte_range: ByteRange | None) -> bytes:
@@ -198,7 +200,7 @@ def _object_get(url: str, location: _Location, byte_range: ByteRange | None) -> 
         data = bytes(obstore.get_range(store, location.path, start=start, end=end))
     except (FileNotFoundError, BaseError) as e:
         raise _object_error(url, location, e, start) from None
-    if len(data) < end - start and start + len(data) != _object_size(url, location):
+    if len(data) < end - start and start + len(data) != _object_head(url, location).size:
         raise RetryableError(f"short body: {len(data)} of {end - start} bytes")
     return data
 
@@ -227,8 +229,12 @@ def _get(url: str, byte_range: ByteRange | None) -> bytes:
     )
 
 
+def object_head(url: str) -> ObjectHead:
+    return _request(url, lambda timeout, agent: http_head(url, timeout, agent), lambda loc: _object_head(url, loc))
+
+
 def object_size(url: str) -> int:
-    return _request(url, lambda timeout, agent: http_size(url, timeout, agent), lambda loc: _object_size(url, loc))
+    return object_head(url).size
 
 
 def join_url(base: str, relative_path: str) -> str:

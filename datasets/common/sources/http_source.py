@@ -5,11 +5,13 @@ cut short. Each answer is classified: data, not found, a range past the end, ret
 import email.utils
 import re
 import time
+from datetime import datetime
 from functools import cache
 
 import urllib3
 from urllib3.exceptions import HTTPError, MaxRetryError
 
+from datasets.common.config_models import FrozenBaseModel
 from datasets.common.errors import SourceNotFoundError, SourceUnavailableError
 from datasets.common.sources.retry import RetryableError
 
@@ -20,6 +22,14 @@ NOT_FOUND_STATUSES = frozenset({404, 410})
 MAX_REDIRECTS = 5
 _CONTENT_RANGE = re.compile(r"bytes (?P<first>\d+)-(?P<last>\d+)/(?P<total>\d+)")
 _UNSATISFIED_RANGE = re.compile(r"bytes \*/(?P<total>\d+)")
+
+
+class ObjectHead(FrozenBaseModel):
+    """What identifies one version of a source object: a replaced object has a new ETag or last-modified time."""
+
+    size: int
+    etag: str | None
+    last_modified: datetime
 
 
 class RangeNotSatisfiableError(Exception):
@@ -120,9 +130,13 @@ def http_get(url: str, byte_range: ByteRange | None, timeout: urllib3.Timeout, u
     return data
 
 
-def http_size(url: str, timeout: urllib3.Timeout, user_agent: str) -> int:
+def http_head(url: str, timeout: urllib3.Timeout, user_agent: str) -> ObjectHead:
     response = _request("HEAD", url, {}, timeout, user_agent)
-    length = response.headers.get("Content-Length")
-    if length is None or not length.isdigit():
-        raise SourceUnavailableError(f"{url}: HEAD gave no Content-Length")
-    return int(length)
+    length, modified = response.headers.get("Content-Length"), response.headers.get("Last-Modified")
+    if length is None or not length.isdigit() or modified is None:
+        raise SourceUnavailableError(f"{url}: HEAD gave no Content-Length or Last-Modified")
+    try:
+        last_modified = email.utils.parsedate_to_datetime(modified)
+    except (TypeError, ValueError):
+        raise SourceUnavailableError(f"{url}: HEAD gave an unreadable Last-Modified {modified!r}") from None
+    return ObjectHead(size=int(length), etag=response.headers.get("ETag"), last_modified=last_modified)
