@@ -146,6 +146,7 @@ def write(
             outcome="processed",
             **result_counts(variables),
             bytes_written=counting.bytes_written,
+            retries=sum(variables[group[0].name].retries for group in job.source_groups(job.data_vars)),
             seconds=round(time.monotonic() - started, 3),
         )
         after_job(job.key)

@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 import obstore
 import urllib3
 from obstore.exceptions import BaseError, PermissionDeniedError
-from obstore.store import LocalStore, ObjectStore, S3Store
+from obstore.store import ObjectStore
 
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.errors import SourceNotFoundError, SourceReadError, SourceUnavailableError
@@ -40,6 +40,7 @@ from datasets.common.sources.http_source import (
     is_html,
 )
 from datasets.common.sources.retry import RetryableError, RetryPolicy, retrying
+from datasets.common.storage import ObjectStorageEnvironment, object_store
 
 CACHE_DIR_ENV = "REFORMAT_CACHE_DIR"
 _AWS_HOST = re.compile(r"^(?P<bucket>[a-z0-9.-]+?)\.s3(?:[.-](?P<region>[a-z0-9-]+))?\.amazonaws\.com$")
@@ -86,13 +87,10 @@ def _locate(url: str) -> _Location:
     parsed = urlparse(url)
     match parsed.scheme:
         case "s3":
-            endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or ""
-            region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-            signed = "signed" if os.environ.get("AWS_ACCESS_KEY_ID") else "anonymous"
-            key = ("s3", parsed.netloc, region, endpoint, signed)
-            return _Location(
-                store_key=key, path=parsed.path.lstrip("/"), host=urlparse(endpoint).netloc or parsed.netloc
-            )
+            env = ObjectStorageEnvironment.read()  # the stores' own rules; the cache key changes with them
+            key = ("s3", parsed.netloc, env.region, env.endpoint or "", "signed" if env.signed else "anonymous")
+            host = urlparse(env.endpoint).netloc if env.endpoint else parsed.netloc
+            return _Location(store_key=key, path=parsed.path.lstrip("/"), host=host)
         case "http" | "https":
             if aws := _AWS_HOST.match(parsed.netloc):
                 region = aws["region"] or "us-east-1"
@@ -119,17 +117,16 @@ def _store(store_key: tuple[str, ...]) -> ObjectStore:
     retry_config = {"max_retries": 0}  # retried by `retrying`, which counts retries and bounds them
     match store_key:
         case ("s3", bucket, region, endpoint, signed):
-            return S3Store(
-                bucket,
-                region=region,
+            return object_store(
+                f"s3://{bucket}",
+                anonymous=signed == "anonymous",
                 endpoint=endpoint or None,
-                skip_signature=signed == "anonymous",
-                virtual_hosted_style_request=False,
+                region=region,
                 client_options=client_options,
                 retry_config=retry_config,
             )
         case ("file",):
-            return LocalStore()
+            return object_store("")
         case _:
             raise AssertionError(f"unknown store key {store_key}")
 
