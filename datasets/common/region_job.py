@@ -19,7 +19,7 @@ from datasets.common.results import SourceFileStatus, VariableResult, build_vari
 from datasets.common.shard_blocks import Block, BlockPlan, plan_blocks, shard_shape
 from datasets.common.shard_writer import write_block
 from datasets.common.timestamps import timestamp
-from datasets.common.transforms.rounding import round_for_storage
+from datasets.common.transforms.chain import apply_transforms
 
 type ProgressCallback = Callable[[str, float], None]
 
@@ -65,6 +65,8 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
     # no source file locates, e.g. latitude and longitude), every source message decoded once per block.
     memory_budget_bytes: ClassVar[int | None] = None
     block_dims: ClassVar[tuple[str, ...]] = ()
+    # The dim accumulations and window averages run along (see datasets/common/transforms/chain.py).
+    step_dim: ClassVar[str] = "lead_time"
 
     @classmethod
     def source_groups(cls, data_vars: Sequence[DV]) -> Sequence[Sequence[DV]]:
@@ -93,13 +95,13 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
     def read_data(self, coord: SFC, data_var: DV) -> np.ndarray: ...
 
     def apply_data_transformations(self, data_array: xr.DataArray, data_var: DV) -> Mapping[str, int]:
-        """Transform the processing-region array in place; return counters worth reporting.
+        """Transform the processing-region array in place; return counters worth reporting. The default applies
+        the transform chain the variable's internal attrs declare: override only for a transform of your own.
 
         Along the dims a source file locates besides the append dim (e.g. lead_time), the array stops after the
         last position whose file was downloaded (the rest is stored as NaN); positions without data are NaN.
         """
-        round_for_storage(data_array.values, data_var.internal_attrs)
-        return {}
+        return apply_transforms(data_array, data_var.internal_attrs, self.step_dim)
 
     @classmethod
     def update_template_with_results(
@@ -135,18 +137,33 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         now: pd.Timestamp,
         source_url: str | None = None,
     ) -> tuple[list[Self], xr.Dataset]:
-        """Reprocess the latest published append-dim position and everything after it, up to now."""
-        last_published = timestamp(published_ds[append_dim].values[-1])
+        """The template up to now and the jobs of the shards holding `update_positions`."""
         template_ds = get_template(timestamp(now.floor("s") + pd.Timedelta(seconds=1)))
+        positions = cls.update_positions(published_ds, template_ds, append_dim, now, source_url)
+        if positions.empty:
+            return [], template_ds
         jobs = cls.get_jobs(
             template_ds,
             append_dim,
             all_data_vars,
-            filter_start=last_published,
+            filter_contains=list(positions),
             source_url=source_url,
             published_extent=published_ds.sizes[append_dim],
         )
         return jobs, template_ds
+
+    @classmethod
+    def update_positions(
+        cls,
+        published_ds: xr.Dataset,
+        template_ds: xr.Dataset,
+        append_dim: str,
+        now: pd.Timestamp,
+        source_url: str | None,
+    ) -> pd.DatetimeIndex:
+        """The append-dim values an update (re)processes: the latest published one and every later one."""
+        values = pd.DatetimeIndex(template_ds[append_dim].values)
+        return values[values >= timestamp(published_ds[append_dim].values[-1])]
 
     @classmethod
     def get_jobs(

@@ -7,13 +7,7 @@ and records per source file whether it succeeded, was not found or failed to rea
 only the hooks that differ; here almost everything comes from the NOAA base class.
 """
 
-from collections.abc import Mapping
-
-import xarray as xr
-
 from datasets.common.sources.grib import GridSpec
-from datasets.common.transforms.units import kelvin_to_celsius_inplace
-from datasets.example.template_config import ExampleDataVar
 from datasets.noaa.noaa_region_job import NoaaRegionJob, NoaaSourceFileCoord
 
 
@@ -58,17 +52,6 @@ class ExampleRegionJob(NoaaRegionJob[ExampleSourceFileCoord]):
     )
     # The template's longitudes run -180..177.5, so decoded rows are rolled by half a turn.
     roll_longitude = True
-
-    def apply_data_transformations(self, data_array: xr.DataArray, data_var: ExampleDataVar) -> Mapping[str, int]:
-        """Transform the whole processing region of one variable in place, before it is written.
-
-        Keep transforms pure numpy functions; return counters worth reporting (e.g. values set to NaN).
-        The base implementation rounds the float32 mantissa to `keep_mantissa_bits` (better compression),
-        so call it last.
-        """
-        if data_var.internal_attrs.kelvin_to_celsius:
-            kelvin_to_celsius_inplace(data_array.values)
-        return super().apply_data_transformations(data_array, data_var)
 
     # Not overridden here: `update_template_with_results`. After every job of an update ran, the base class
     # trims the append dim to the last init any variable wrote and fills `ingested_forecast_length` with

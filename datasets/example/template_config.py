@@ -34,8 +34,6 @@ class ExampleInternalAttrs(NoaaInternalAttrs):
     window_reset_hours) and keep_mantissa_bits. Add what *your* transforms need; here, a unit conversion.
     """
 
-    kelvin_to_celsius: bool = False
-
 
 type ExampleDataVar = DataVar[ExampleInternalAttrs]
 
@@ -72,7 +70,7 @@ EXAMPLE_DATA_VARS: tuple[ExampleDataVar, ...] = (
             grib_element="TMP",
             grib_index_level="2 m above ground",
             keep_mantissa_bits=7,
-            kelvin_to_celsius=True,
+            unit_conversion="kelvin_to_celsius",
         ),
     ),
     _data_var(
@@ -105,7 +103,7 @@ EXAMPLE_DATA_VARS: tuple[ExampleDataVar, ...] = (
             window_kind="max",
             window_reset_hours=6,
             keep_mantissa_bits=7,
-            kelvin_to_celsius=True,
+            unit_conversion="kelvin_to_celsius",
         ),
     ),
 )

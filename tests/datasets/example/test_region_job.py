@@ -77,7 +77,7 @@ def expected(name: str, init: pd.Timestamp, lead: pd.Timedelta) -> np.ndarray:
         return np.full((73, 144), np.nan, dtype=np.float32)
     latitude, longitude = np.meshgrid(np.linspace(90, -90, 73), np.arange(-180, 180, 2.5), indexing="ij")
     values = expected_value(variable, init, lead, latitude, longitude).astype(np.float32)
-    if data_var.internal_attrs.kelvin_to_celsius:
+    if data_var.internal_attrs.unit_conversion == "kelvin_to_celsius":
         values -= np.float32(273.15)
     bits = data_var.internal_attrs.keep_mantissa_bits
     assert isinstance(bits, int)

@@ -6,7 +6,6 @@ import pandas as pd
 from datasets.common.errors import SourceNotFoundError
 from datasets.common.sources.grib import GridSpec
 from datasets.common.timestamps import timedelta, utc_now
-from datasets.noaa.noaa_region_job import DEACCUMULATION_INVALID as DEACCUMULATION_INVALID
 from datasets.noaa.noaa_region_job import NoaaRegionJob, NoaaSourceFileCoord
 
 S3_BASE_URL = "https://noaa-gfs-bdp-pds.s3.amazonaws.com"

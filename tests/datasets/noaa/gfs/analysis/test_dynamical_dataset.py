@@ -63,7 +63,7 @@ def needed_bytes(archive: Path, times: Sequence[pd.Timestamp], padding_time: pd.
     wanted: dict[str, list[GfsAnalysisDataVar]] = {}
     instant = [v for v in GFS_ANALYSIS_DATA_VARS if v.internal_attrs.window_kind is None]
     windowed = [v for v in GFS_ANALYSIS_DATA_VARS if v.internal_attrs.window_kind is not None]
-    predecessors = [v for v in windowed if v.internal_attrs.deaccumulate_to_rate or v.internal_attrs.average_over_step]
+    predecessors = [v for v in windowed if v.internal_attrs.deaccumulate_to_rate or v.internal_attrs.deaverage]
     for time in times:
         wanted.setdefault(gfs_relative_path(*source_of(time, False)), []).extend(instant)
         wanted.setdefault(gfs_relative_path(*source_of(time, True)), []).extend(windowed)
