@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from typer import Abort
-from typer._click.exceptions import ClickException, NoArgsIsHelpError
+from typer.exceptions import TyperException
 
 from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.errors import UserInputError
@@ -54,9 +54,9 @@ app = build_app(DATASETS)
 def run(typer_app: typer.Typer, args: Sequence[str] | None = None) -> int:
     try:
         exit_code = typer_app(args=list(args) if args is not None else None, standalone_mode=False)
-    except NoArgsIsHelpError:
-        return 0
-    except ClickException as e:
+    except TyperException as e:
+        if type(e).__name__ == "NoArgsIsHelpError":  # typer printed the help: asking for it is not an error
+            return 0
         message = e.format_message().strip().splitlines()[0]
         if message.startswith("No such command"):
             message = f"unknown dataset id or command {message.removeprefix('No such command ').rstrip('.')} (see `main --help`)"

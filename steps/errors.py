@@ -1,12 +1,9 @@
-class OperationFailedError(RuntimeError):
-    """A step could not complete; the published dataset is unchanged. Reported as one line, exit code 1."""
+from datasets.common.errors import OperationFailedError, SourceUnavailableError
+
+__all__ = ["ConcurrentPublishError", "OperationFailedError", "RunStateError", "SourceUnavailableError"]
 
 
 class ConcurrentPublishError(OperationFailedError):
-    pass
-
-
-class SourceUnavailableError(OperationFailedError):
     pass
 
 

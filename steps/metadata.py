@@ -13,9 +13,9 @@ from datasets.common.errors import UserInputError
 
 def render_metadata(template_ds: xr.Dataset) -> dict[str, Buffer]:
     """Every zarr.json and coordinate chunk of the template, as the store keys and bytes to write."""
-    rendered = MemoryStore()
-    template_ds.to_zarr(rendered, mode="w", compute=False, zarr_format=3, consolidated=False)
-    return dict(rendered._store_dict)
+    rendered: dict[str, Buffer] = {}
+    template_ds.to_zarr(MemoryStore(rendered), mode="w", compute=False, zarr_format=3, consolidated=False)
+    return rendered
 
 
 def write_metadata(template_ds: xr.Dataset, store: Store) -> None:

@@ -1,14 +1,12 @@
-import os
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Literal
 
 import obstore
-from obstore.store import LocalStore, S3Store
 from pydantic import BaseModel
 
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.errors import UserInputError
-from datasets.common.storage import StoreConfig
+from datasets.common.storage import StoreConfig, object_store
 from steps.targets import ReplicaPlan
 
 type Operation = Literal["backfill", "update"]
@@ -52,7 +50,7 @@ class RunState:
         if not run_id or not all(c.isalnum() or c in "-_." for c in run_id):
             raise UserInputError(f"run id {run_id!r} must be non-empty and use only letters, digits, '.', '_', '-'")
         self.run_id = run_id
-        self._store = _runs_store(store_config, run_id)
+        self._store = object_store(store_config.sibling_url(f".runs/{run_id}"))
 
     def exists(self, name: str) -> bool:
         try:
@@ -81,29 +79,3 @@ class RunState:
     def delete(self, names: list[str]) -> None:
         if names:
             obstore.delete(self._store, names)
-
-
-def _runs_store(config: StoreConfig, run_id: str) -> Any:
-    match config.scheme:
-        case "file":
-            path = config.local_path().with_name(config.local_path().name + ".runs") / run_id
-            path.mkdir(parents=True, exist_ok=True)
-            return LocalStore(path)
-        case "s3":
-            bucket, prefix = config.bucket_and_prefix()
-            endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-            return S3Store(
-                bucket,
-                prefix=f"{prefix}.runs/{run_id}",
-                endpoint=endpoint,
-                region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-                client_options={"allow_http": bool(endpoint and endpoint.startswith("http://"))},
-                virtual_hosted_style_request=False if endpoint else None,
-            )
-        case "gs":
-            from obstore.store import GCSStore
-
-            bucket, prefix = config.bucket_and_prefix()
-            return GCSStore(bucket, prefix=f"{prefix}.runs/{run_id}")
-        case other:
-            raise ValueError(f"unsupported store scheme {other!r}")

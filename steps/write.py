@@ -2,7 +2,6 @@ import pickle
 from collections.abc import Callable
 from typing import Any
 
-from datasets.common import errors as source_errors
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.region_job import ProgressCallback
 from datasets.common.results import VariableResult, merge_results
@@ -89,7 +88,7 @@ def write(
         forks = {name: session.fork() for name, session in sessions.items()}
         try:
             variables = job.process([*(fork.store for fork in forks.values()), *plain_replicas], progress)
-        except source_errors.SourceUnavailableError as e:
+        except SourceUnavailableError as e:
             raise SourceUnavailableError(
                 f"source unavailable: {e}; nothing was published (run again with --run-id {run_id} to resume)"
             ) from e

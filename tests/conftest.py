@@ -1,12 +1,17 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from datasets.common.dynamical_dataset import DynamicalDataset
 from tests.support.runs import INITS
 from tests.support.synthetic_dataset import synthetic_dataset, write_source_archive
 
 pytest_plugins = ["tests.support.archive_fixtures"]
+
+# A 2-core machine running the suite in parallel is slow now and then: timing is never a test's business.
+settings.register_profile("project", deadline=None)
+settings.load_profile("project")
 
 
 @pytest.fixture

@@ -2,17 +2,13 @@ import itertools
 import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import zarr
 from zarr.abc.store import Store
-from zarr.codecs.sharding import ShardingCodec
-from zarr.core.array_spec import ArrayConfig, ArraySpec
-from zarr.core.buffer import Buffer, default_buffer_prototype
-from zarr.core.buffer.cpu import NDBuffer
-from zarr.core.metadata.v3 import ArrayV3Metadata
-from zarr.core.sync import sync
-from zarr.storage import StorePath
+
+from datasets.common.zarr_shards import ShardEncoder, shard_encoder
 
 ENCODE_THREADS = os.cpu_count() or 1  # compression releases the GIL
 
@@ -28,8 +24,8 @@ def write_block(stores: Sequence[Store], name: str, selection: tuple[slice, ...]
     fits = values.ndim == arrays[0].ndim and all(v <= e for v, e in zip(values.shape, extent, strict=True))
     assert fits, f"{name}: values of shape {values.shape} do not fit the block {block}"
     same_metadata = all(a.metadata == arrays[0].metadata for a in arrays)
-    if same_metadata and _covers_whole_shards(arrays[0], block) and _sharding_codec(arrays[0]) is not None:
-        _write_whole_shards(arrays, block, values)  # encoded once, put in every store
+    if same_metadata and _covers_whole_shards(arrays[0], block) and (encoder := shard_encoder(arrays[0])):
+        _write_whole_shards(encoder, arrays, block, values)  # encoded once, put in every store
         return
     if values.shape != extent:
         padded = np.full(extent, arrays[0].fill_value, dtype=values.dtype)
@@ -52,64 +48,42 @@ def _covers_whole_shards(array: zarr.Array, block: tuple[slice, ...]) -> bool:
     )
 
 
-def _sharding_codec(array: zarr.Array) -> ShardingCodec | None:
-    codecs = array.metadata.codecs if isinstance(array.metadata, ArrayV3Metadata) else ()
-    return codecs[0] if len(codecs) == 1 and isinstance(codecs[0], ShardingCodec) else None
-
-
-def _write_whole_shards(arrays: Sequence[zarr.Array], block: tuple[slice, ...], values: np.ndarray) -> None:
+def _write_whole_shards(
+    encoder: ShardEncoder, arrays: Sequence[zarr.Array], block: tuple[slice, ...], values: np.ndarray
+) -> None:
     """Encode each shard of the block from `values` once and put it whole in every array's store: no read, no merge,
     no emptiness scan.
 
     Inner chunks wholly past the end of `values` are left out of the shard (read as fill), a shard without any
     inner chunk is deleted. Bytes are the same as zarr's own write of the same values.
     """
-    array = arrays[0]
-    codec = _sharding_codec(array)
-    assert codec is not None
-    assert array.shards is not None
-    shard_spec = ArraySpec(
-        shape=array.shards,
-        dtype=array.metadata.dtype,
-        fill_value=array.metadata.fill_value,
-        config=ArrayConfig.from_dict({}),
-        prototype=default_buffer_prototype(),
-    )
-    chunk_spec = codec._get_chunk_spec(shard_spec)
-    encode = codec._get_inner_chunk_transform(shard_spec).encode_chunk
-    chunks_per_shard = codec._get_chunks_per_shard(shard_spec)
+    chunk_shape, shards = encoder.chunk_shape, encoder.shards
+    fill_value = arrays[0].fill_value
     origin = tuple(s.start for s in block)
 
-    def encode_chunk(chunk_origin: tuple[int, ...]) -> Buffer | None:
+    def encode_chunk(chunk_origin: tuple[int, ...]) -> Any:
         local = tuple(o - b for o, b in zip(chunk_origin, origin, strict=True))
         if any(start >= n for start, n in zip(local, values.shape, strict=True)):
             return None
-        part = values[tuple(slice(start, start + c) for start, c in zip(local, codec.chunk_shape, strict=True))]
-        if part.shape != codec.chunk_shape:
-            chunk = np.full(codec.chunk_shape, array.fill_value, dtype=values.dtype)
+        part = values[tuple(slice(start, start + c) for start, c in zip(local, chunk_shape, strict=True))]
+        if part.shape != chunk_shape:
+            chunk = np.full(chunk_shape, fill_value, dtype=values.dtype)
             chunk[tuple(slice(0, n) for n in part.shape)] = part
             part = chunk
-        return encode(NDBuffer.from_numpy_array(part), chunk_spec)
+        return encoder.encode_chunk(part)
 
-    shard_ranges = (range(s.start // n, -(-s.stop // n)) for s, n in zip(block, array.shards, strict=True))
-    inner_chunks = list(itertools.product(*(range(n) for n in chunks_per_shard)))
+    shard_ranges = (range(s.start // n, -(-s.stop // n)) for s, n in zip(block, shards, strict=True))
+    inner_chunks = list(itertools.product(*(range(n) for n in encoder.chunks_per_shard)))
     with ThreadPoolExecutor(ENCODE_THREADS) as pool, ThreadPoolExecutor(1) as writer:
         pending: Future[None] | None = None
         for shard in itertools.product(*shard_ranges):
             origins = (
-                tuple(s * n + i * c for s, n, i, c in zip(shard, array.shards, inner, codec.chunk_shape, strict=True))
+                tuple(s * n + i * c for s, n, i, c in zip(shard, shards, inner, chunk_shape, strict=True))
                 for inner in inner_chunks
             )
-            shard_dict = dict(zip(inner_chunks, pool.map(encode_chunk, origins), strict=True))
-            blob = codec._encode_shard_dict_sync(shard_dict, chunks_per_shard, default_buffer_prototype())
+            blob = encoder.encode_shard(dict(zip(inner_chunks, pool.map(encode_chunk, origins), strict=True)))
             if pending is not None:
                 pending.result()  # one shard in flight: encoded bytes held stay bounded by two shards
-            key = array.metadata.encode_chunk_key(shard)
-            pending = writer.submit(_put, [a.store_path / key for a in arrays], blob)
+            pending = writer.submit(encoder.put, arrays, shard, blob)
         if pending is not None:
             pending.result()
-
-
-def _put(paths: Sequence[StorePath], blob: Buffer | None) -> None:
-    for path in paths:
-        sync(path.delete() if blob is None else path.set(blob))

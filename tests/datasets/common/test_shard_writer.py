@@ -1,13 +1,16 @@
+import asyncio
 from typing import Any
 
 import numpy as np
 import pytest
 import zarr
-from zarr.codecs.sharding import ShardingCodec
+from zarr.core.buffer import default_buffer_prototype
 from zarr.storage import MemoryStore
 
+from datasets.common import zarr_shards
 from datasets.common.config_models import BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE
 from datasets.common.shard_writer import write_block
+from datasets.common.zarr_shards import ShardEncoder
 
 SHAPE = (4, 7, 10, 9)
 CHUNKS = (1, 3, 4, 3)
@@ -41,7 +44,12 @@ def expected_after(before: np.ndarray, block: tuple[slice, ...], written: np.nda
 
 
 def stored_bytes(store: MemoryStore) -> dict[str, bytes]:
-    return {key: value.to_bytes() for key, value in store._store_dict.items() if "/c/" in key}
+    async def read() -> dict[str, bytes]:
+        keys = [key async for key in store.list() if "/c/" in key]
+        buffers = [await store.get(key, default_buffer_prototype()) for key in keys]
+        return {key: buffer.to_bytes() for key, buffer in zip(keys, buffers, strict=True) if buffer is not None}
+
+    return asyncio.run(read())
 
 
 @pytest.mark.parametrize(
@@ -111,14 +119,32 @@ def test_whole_shards_are_encoded_once_for_every_store(monkeypatch: pytest.Monke
     for store in stores:
         make_array(store)
     encoded_shards = []
-    encode = ShardingCodec._encode_shard_dict_sync
+    encode = ShardEncoder.encode_shard
 
-    def counting(self: ShardingCodec, *args: Any, **kwargs: Any) -> Any:
+    def counting(self: ShardEncoder, *args: Any, **kwargs: Any) -> Any:
         encoded_shards.append(args)
         return encode(self, *args, **kwargs)
 
-    monkeypatch.setattr(ShardingCodec, "_encode_shard_dict_sync", counting)
+    monkeypatch.setattr(ShardEncoder, "encode_shard", counting)
     write_block(stores, "v", (slice(2, 4),), values((2, 7, 10, 9)))
 
     assert len(encoded_shards) == 2 * 2 * 2  # lead x latitude x longitude shards of one append-dim shard
     assert stored_bytes(stores[0]) == stored_bytes(stores[1])
+
+
+def test_without_zarr_internals_writes_fall_back_to_zarr_and_store_the_same_bytes(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    fast, fallback = MemoryStore(), MemoryStore()
+    make_array(fast)
+    make_array(fallback)
+    written = values((2, 7, 10, 9))
+    write_block([fast], "v", (slice(0, 2),), written)
+
+    monkeypatch.setattr(zarr_shards, "AVAILABLE", False)
+    zarr_shards._say_fallback_once.cache_clear()
+    write_block([fallback], "v", (slice(0, 2),), written)
+    write_block([fallback], "v", (slice(0, 2),), written)
+
+    assert stored_bytes(fallback) == stored_bytes(fast)
+    assert len([r for r in caplog.records if "public API" in r.message]) == 1

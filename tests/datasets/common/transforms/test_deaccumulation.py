@@ -89,6 +89,7 @@ def test_round_trips_the_forward_model_on_gfs_lead_times(rates: np.ndarray) -> N
     np.testing.assert_allclose(values[:, 1:], rates[1:].T, rtol=0, atol=2e-6)
 
 
+@settings(deadline=None)
 @given(
     leads=st.lists(st.integers(0, 400), min_size=2, max_size=20, unique=True).map(sorted),
     reset_hours=st.sampled_from([1, 3, 6]),
