@@ -1,6 +1,4 @@
-"""Coordinates every forecast dataset shares: init/lead/valid time, forecast lengths, lat/lon, CRS."""
-
-from collections.abc import Mapping, Sized
+"""Coordinates datasets share: init/lead/valid time, forecast lengths, ensemble members, lat/lon, CRS."""
 
 import numpy as np
 import pandas as pd
@@ -112,20 +110,6 @@ def sphere_spatial_ref_coordinate(radius_m: float = NCEP_EARTH_RADIUS_M, source:
     return spatial_ref_coordinate(sphere_latitude_longitude_crs(radius_m), sphere_comment(radius_m, source))
 
 
-def latitude_longitude_forecast_coordinates(
-    dimension_coordinates: Mapping[str, Sized], spatial_ref: Coordinate, *others: Coordinate
-) -> tuple[Coordinate, ...]:
-    """Every coordinate of a forecast on a latitude/longitude grid, sized from its dimension coordinates."""
-    return (
-        *forecast_time_coordinates(len(dimension_coordinates["lead_time"])),
-        *others,
-        *latitude_longitude_coordinates(
-            len(dimension_coordinates["latitude"]), len(dimension_coordinates["longitude"])
-        ),
-        spatial_ref,
-    )
-
-
 class GlobalQuarterDegreeGrid:
     """Latitude 90 to -90 and longitude -180 to 179.75 every 0.25 degrees, for a TemplateConfig to inherit."""
 
@@ -148,7 +132,6 @@ def derive_forecast_coordinates(ds: xr.Dataset, expected_forecast_length: pd.Tim
             ("init_time",),
             np.full(init_times.size, np.timedelta64("NaT", "ns"), dtype="timedelta64[ns]"),
         ),
-        "spatial_ref": ((), np.int64(0)),
     }
 
 

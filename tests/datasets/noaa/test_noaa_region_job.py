@@ -1,6 +1,7 @@
 from collections.abc import Callable
 from pathlib import Path
 
+import icechunk
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,10 +10,12 @@ from pydantic import ValidationError
 
 from datasets.common.config_models import DataVar, DataVarAttrs, Encoding
 from datasets.common.errors import SourceNotFoundError, SourceReadError
+from datasets.common.results import VariableResult
 from datasets.common.sources.grib import iter_messages, message_identity
 from datasets.common.sources.noaa_idx import parse_idx
 from datasets.common.sources.synthetic_archive import ArchiveGrid, GribVariable, gfs_relative_path, write_gfs_archive
 from datasets.common.timestamps import timedelta, timestamp
+from datasets.example.region_job import ExampleRegionJob
 from datasets.noaa.noaa_region_job import (
     NoaaInternalAttrs,
     NoaaRegionJob,
@@ -21,6 +24,8 @@ from datasets.noaa.noaa_region_job import (
     select_field,
 )
 from pipelines.demo.range_server import RangeServer
+from steps.metadata import write_metadata
+from tests.datasets.example import test_region_job as example
 
 GRID = ArchiveGrid(resolution=2.5)
 INIT = timestamp("2024-01-01T00:00")
@@ -158,3 +163,75 @@ def test_a_field_is_found_under_an_alternative_element() -> None:
     assert select_field(messages[:1], attrs.expected_field(timedelta(0))).element == "PRMSL"
     with pytest.raises(SourceReadError, match=r"MSLMA\|PRMSL:mean sea level:1 hour fcst"):
         select_field(messages, attrs.expected_field(timedelta("1h")))
+
+
+def process_example(archive: Path, source_url: str) -> tuple[xr.Dataset, dict[tuple[int, str], VariableResult]]:
+    """Every job of the example dataset (the simplest NoaaRegionJob) over its two inits, into a fresh store."""
+    template = example.CONFIG.get_template(example.END)
+    session = icechunk.Repository.create(icechunk.in_memory_storage()).writable_session("main")
+    write_metadata(template, session.store)
+    results = {}
+    for job in ExampleRegionJob.get_jobs(template, "init_time", example.CONFIG.data_vars, source_url=source_url):
+        results |= {(job.region.start, name): r for name, r in job.process([session.store]).items()}
+    return xr.open_zarr(session.store, consolidated=False, chunks=None), results
+
+
+def example_path(init: int, lead: int) -> str:
+    return example.source_file(example.INITS[init], example.LEAD_TIMES[lead]).relative_path()
+
+
+def test_missing_truncated_and_corrupt_files_leave_nan_and_are_recorded(
+    tmp_path: Path, http_archive: Callable[[Path], RangeServer], source_cache: Path
+) -> None:
+    archive = tmp_path / "archive"
+    example.write_archive(archive)
+    (archive / example_path(0, 2)).unlink()  # the .idx stays: index present, GRIB missing
+    (archive / (example_path(0, 3) + ".idx")).unlink()
+    truncated = archive / example_path(1, 1)  # the UGRD range now runs past the end
+    truncated.write_bytes(truncated.read_bytes()[: len(next(iter_messages(truncated.read_bytes()))) + 10])
+    corrupt = archive / example_path(1, 4)
+    first = next(iter_messages(corrupt.read_bytes()))  # the TMP message
+    corrupt.write_bytes(first[:-4] + b"XXXX" + corrupt.read_bytes()[len(first) :])
+
+    server = http_archive(archive)
+    ds, results = process_example(archive, server.base_url)
+
+    temperature, wind = ds["temperature_2m"].values, ds["wind_u_10m"].values
+    for array in (temperature, wind):
+        assert np.isnan(array[0, 2]).all()
+        assert np.isnan(array[0, 3]).all()
+    assert np.isnan(temperature[1, 4]).all()
+    assert np.isnan(temperature[1, 1]).all()
+    assert np.isnan(wind[1, 1]).all()
+    leads = example.LEAD_TIMES
+    template = example.CONFIG.get_template(example.END)
+    np.testing.assert_array_equal(wind[1, 4], example.expected(template, "wind_u_10m", example.INITS[1], leads[4]))
+    np.testing.assert_array_equal(
+        temperature[0, 1], example.expected(template, "temperature_2m", example.INITS[0], leads[1])
+    )
+    first_init = results[(0, "temperature_2m")]
+    assert sorted(first_init.not_found) == sorted(f"{server.base_url}/{example_path(0, lead)}" for lead in (2, 3))
+    second_init = results[(1, "temperature_2m")]
+    assert len(second_init.read_failed) == 2
+    assert any("7777" in failure for failure in second_init.read_failed)
+    assert any("past the end" in failure for failure in second_init.read_failed)
+    assert results[(1, "wind_u_10m")].succeeded == 4
+    assert list(source_cache.rglob("*.grib2")) == []
+
+
+def test_a_wrong_field_at_an_index_offset_is_never_written(
+    tmp_path: Path, http_archive: Callable[[Path], RangeServer], source_cache: Path
+) -> None:
+    archive = tmp_path / "archive"
+    example.write_archive(archive)
+    idx = archive / (example_path(0, 1) + ".idx")
+    lines = idx.read_text().splitlines()
+    tmp_offset, ugrd_offset = lines[0].split(":")[1], lines[1].split(":")[1]
+    lines[0] = lines[0].replace(f"1:{tmp_offset}:", f"1:{ugrd_offset}:", 1)  # TMP's entry points at UGRD
+    lines[1] = lines[1].replace(f"2:{ugrd_offset}:", f"2:{tmp_offset}:", 1)
+    idx.write_text("\n".join(sorted(lines, key=lambda line: int(line.split(":")[1]))) + "\n")
+
+    ds, results = process_example(archive, http_archive(archive).base_url)
+    assert np.isnan(ds["temperature_2m"].values[0, 1]).all()
+    assert np.isnan(ds["wind_u_10m"].values[0, 1]).all()
+    assert any("wrong field" in failure for failure in results[(0, "temperature_2m")].read_failed)

@@ -240,6 +240,18 @@ def test_write_manifests_replaces_stale_files_and_keeps_others(dataset: Dynamica
     assert kustomization["images"] == [{"name": IMAGE_NAME, "newTag": IMAGE_TAG}]
 
 
+def test_only_deployable_datasets_get_manifests(dataset: DynamicalDataset, tmp_path: Path) -> None:
+    out = tmp_path / "argo"
+    write_manifests([dataset], out, ArgoSettings())
+    withdrawn = dataset.model_copy(update={"deployable": False})
+    files = render_all([withdrawn], ArgoSettings())
+    assert sorted(files) == ["kustomization.yaml", "kustomizeconfig.yaml"]
+    assert files["kustomization.yaml"]["resources"] == []
+    written, stale = write_manifests([withdrawn], out, ArgoSettings())
+    assert not (out / dataset.dataset_id).exists()
+    assert len(stale) == 3
+
+
 def test_kustomize_renders_every_pod_with_the_tagged_image(dataset: DynamicalDataset, tmp_path: Path) -> None:
     kubectl = shutil.which("kubectl")
     if kubectl is None:
