@@ -247,7 +247,7 @@ def test_only_deployable_datasets_get_manifests(dataset: DynamicalDataset, tmp_p
     files = render_all([withdrawn], ArgoSettings())
     assert sorted(files) == ["kustomization.yaml", "kustomizeconfig.yaml"]
     assert files["kustomization.yaml"]["resources"] == []
-    written, stale = write_manifests([withdrawn], out, ArgoSettings())
+    _, stale = write_manifests([withdrawn], out, ArgoSettings())
     assert not (out / dataset.dataset_id).exists()
     assert len(stale) == 3
 
