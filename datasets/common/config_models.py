@@ -156,26 +156,31 @@ class DataVarDeclaration(TypedDict):
     flags: NotRequired[Mapping[int, str] | None]
 
 
-def data_var[IA: BaseInternalAttrs](
-    *, encoding: Encoding, internal_attrs: IA, **declaration: Unpack[DataVarDeclaration]
-) -> DataVar[IA]:
-    """A variable from its declaration; provider constructors (e.g. NoaaVariables.var) fill in the rest."""
-    flags = declaration.get("flags")
-    return DataVar(
-        name=declaration["name"],
-        encoding=encoding,
-        attrs=DataVarAttrs(
-            long_name=declaration["long_name"],
-            short_name=declaration["short_name"],
-            units=declaration["units"],
-            step_type=declaration.get("step_type", "instant"),
-            standard_name=declaration.get("standard_name"),
-            comment=declaration.get("comment"),
-            flag_values=tuple(flags) if flags else None,
-            flag_meanings=" ".join(flags.values()) if flags else None,
-        ),
-        internal_attrs=internal_attrs,
-    )
+class DataVarDeclarations(FrozenBaseModel):
+    """Declares a dataset's variables: what they share (their encoding here; a provider's subclass adds more) and,
+    in the provider's `var(...)`, each variable by keyword."""
+
+    encoding: Encoding
+
+    def declare[IA: BaseInternalAttrs](
+        self, internal_attrs: IA, **declaration: Unpack[DataVarDeclaration]
+    ) -> DataVar[IA]:
+        flags = declaration.get("flags")
+        return DataVar(
+            name=declaration["name"],
+            encoding=self.encoding,
+            attrs=DataVarAttrs(
+                long_name=declaration["long_name"],
+                short_name=declaration["short_name"],
+                units=declaration["units"],
+                step_type=declaration.get("step_type", "instant"),
+                standard_name=declaration.get("standard_name"),
+                comment=declaration.get("comment"),
+                flag_values=tuple(flags) if flags else None,
+                flag_meanings=" ".join(flags.values()) if flags else None,
+            ),
+            internal_attrs=internal_attrs,
+        )
 
 
 class CoordinateAttrs(FrozenBaseModel):

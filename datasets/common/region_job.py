@@ -2,7 +2,7 @@ import hashlib
 import math
 import queue
 from abc import abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -406,6 +406,16 @@ def split_variables[J: RegionJob[Any, Any]](jobs: Sequence[J], parts: int) -> li
         blocks = (worker_share(job.data_vars, i, count) for i in range(count))
         split.extend(job.model_copy(update={"data_vars": tuple(block)}) for block in blocks)
     return split
+
+
+def group_variables[DV: DataVar[Any]](
+    data_vars: Sequence[DV], key: Callable[[DV], Hashable], size: int
+) -> list[list[DV]]:
+    """Variables with the same key together (e.g. read from the same files), at most `size` at a time."""
+    groups: dict[Hashable, list[DV]] = {}
+    for var in data_vars:
+        groups.setdefault(key(var), []).append(var)
+    return [group[i : i + size] for group in groups.values() for i in range(0, len(group), size)]
 
 
 def worker_share[T](jobs: Sequence[T], worker_index: int, workers_total: int) -> list[T]:

@@ -10,10 +10,8 @@ from datasets.common.config_models import (
     BaseInternalAttrs,
     DataVar,
     DataVarDeclaration,
-    Encoding,
-    FrozenBaseModel,
+    DataVarDeclarations,
     StepType,
-    data_var,
 )
 from datasets.common.sources.grib import ExpectedField
 from datasets.common.sources.noaa_idx import instant_forecast_text, window_forecast_text
@@ -69,11 +67,10 @@ STATISTIC_STEP_TYPES: dict[DwdStatistic | None, StepType] = {
 }
 
 
-class DwdVariables(FrozenBaseModel):
+class DwdVariables(DataVarDeclarations):
     """Declares a dataset's DWD variables: their shared encoding and a comment per statistic, and, by keyword, each
     variable's name, attributes, DWD identity and transforms."""
 
-    encoding: Encoding
     statistic_comments: Mapping[DwdStatistic, str] = {}
 
     def var(
@@ -92,9 +89,8 @@ class DwdVariables(FrozenBaseModel):
         step_type = STATISTIC_STEP_TYPES[statistic]
         assert declaration.setdefault("step_type", step_type) == step_type, f"a {statistic}'s step type"
         declaration.setdefault("comment", self.statistic_comments.get(statistic) if statistic else None)
-        return data_var(
-            encoding=self.encoding,
-            internal_attrs=DwdInternalAttrs(
+        return self.declare(
+            DwdInternalAttrs(
                 dwd_param=dwd_param,
                 grib_parameter=grib_parameter,
                 grib_level=grib_level,

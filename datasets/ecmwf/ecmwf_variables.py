@@ -8,9 +8,8 @@ from datasets.common.config_models import (
     BaseInternalAttrs,
     DataVar,
     DataVarDeclaration,
-    Encoding,
+    DataVarDeclarations,
     FrozenBaseModel,
-    data_var,
 )
 from datasets.common.transforms.deaccumulation import NEGATIVE_RATE_TOLERANCE
 from datasets.common.transforms.units import UnitConversion
@@ -53,11 +52,9 @@ class EcmwfInternalAttrs(BaseInternalAttrs):
 type EcmwfDataVar = DataVar[EcmwfInternalAttrs]
 
 
-class EcmwfVariables(FrozenBaseModel):
+class EcmwfVariables(DataVarDeclarations):
     """Declares a dataset's ECMWF variables: their shared encoding and, by keyword, each variable's name,
     attributes, `.index` identity (the param is the variable's short name) and transforms."""
-
-    encoding: Encoding
 
     def var(
         self,
@@ -75,9 +72,8 @@ class EcmwfVariables(FrozenBaseModel):
     ) -> EcmwfDataVar:
         """A running total (since the init time, never restarting) is stored as the average rate since the previous
         lead time."""
-        return data_var(
-            encoding=self.encoding,
-            internal_attrs=EcmwfInternalAttrs(
+        return self.declare(
+            EcmwfInternalAttrs(
                 index_param=declaration["short_name"],
                 index_levtype=levtype,
                 index_levelist=levelist,

@@ -48,15 +48,7 @@ class ExampleRegionJob(NoaaRegionJob[ExampleSourceFileCoord]):
     source_file_coord_class: ClassVar[type[NoaaSourceFileCoord]] = ExampleSourceFileCoord
     # The grid every message must be on, as encoded in the file (`main inspect-grib FILE` shows it): 0..357.5 east,
     # 90..-90 north.
-    grid: ClassVar[GridSpec] = GridSpec(
-        grid_type="regular_ll",
-        ni=144,
-        nj=73,
-        first_latitude=90.0,
-        first_longitude=0.0,
-        last_latitude=-90.0,
-        last_longitude=357.5,
-    )
+    grid: ClassVar[GridSpec] = GridSpec.global_latitude_longitude(2.5)
     # The template's longitudes run -180..177.5, so decoded rows are rolled by half a turn.
     roll_longitude: ClassVar[bool] = True
 

@@ -10,10 +10,8 @@ from datasets.common.config_models import (
     BaseInternalAttrs,
     DataVar,
     DataVarDeclaration,
-    Encoding,
-    FrozenBaseModel,
+    DataVarDeclarations,
     StepType,
-    data_var,
 )
 from datasets.common.sources.grib import ExpectedField
 from datasets.common.sources.noaa_idx import WindowKind, forecast_text
@@ -63,11 +61,10 @@ class NoaaInternalAttrs(BaseInternalAttrs):
 type NoaaDataVar = DataVar[Any]  # a DataVar whose internal_attrs is a NoaaInternalAttrs (or a subclass)
 
 
-class NoaaVariables(FrozenBaseModel):
+class NoaaVariables(DataVarDeclarations):
     """Declares a dataset's NOAA variables: what they share (encoding, how often windows restart, a comment per
     window kind), and, by keyword, each variable's name, attributes, `.idx` identity and transforms."""
 
-    encoding: Encoding
     window_reset_hours: int
     window_comments: Mapping[WindowKind, str] = {}
 
@@ -88,9 +85,8 @@ class NoaaVariables(FrozenBaseModel):
         assert declaration.setdefault("step_type", step_type) == step_type, f"a {window} window's step type"
         comments = (declaration.get("comment"), self.window_comments.get(window) if window else None)
         declaration["comment"] = " ".join(c for c in comments if c) or None
-        return data_var(
-            encoding=self.encoding,
-            internal_attrs=NoaaInternalAttrs(
+        return self.declare(
+            NoaaInternalAttrs(
                 grib_element=element,
                 grib_index_level=level,
                 window_kind=window,

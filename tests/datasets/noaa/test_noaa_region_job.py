@@ -8,7 +8,7 @@ import pytest
 import xarray as xr
 from pydantic import ValidationError
 
-from datasets.common.config_models import DataVar, DataVarAttrs, Encoding
+from datasets.common.config_models import DataVar, Encoding
 from datasets.common.errors import SourceNotFoundError, SourceReadError
 from datasets.common.results import VariableResult
 from datasets.common.sources.grib import iter_messages, message_identity
@@ -17,12 +17,12 @@ from datasets.common.sources.synthetic_archive import ArchiveGrid, GribVariable,
 from datasets.common.timestamps import timedelta, timestamp
 from datasets.example.region_job import ExampleRegionJob
 from datasets.noaa.noaa_region_job import (
-    NoaaInternalAttrs,
     NoaaRegionJob,
     NoaaSourceFileCoord,
     needs_message,
     select_field,
 )
+from datasets.noaa.noaa_variables import NoaaInternalAttrs, NoaaVariables
 from pipelines.demo.range_server import RangeServer
 from steps.metadata import write_metadata
 from tests.datasets.example import test_region_job as example
@@ -40,25 +40,15 @@ SOURCES = [
 ]  # fmt: skip
 
 
-def data_var(name: str, element: str, level: str, **window: object) -> DataVar[NoaaInternalAttrs]:
-    return DataVar(
-        name=name,
-        encoding=Encoding(dtype="float32", chunks=(1, 2, 73, 144), fill_value=np.nan),
-        attrs=DataVarAttrs(long_name=name, short_name=name[:3], units="1", step_type="instant"),
-        internal_attrs=NoaaInternalAttrs(
-            grib_element=element,
-            grib_index_level=level,
-            keep_mantissa_bits=7,
-            **window,  # ty: ignore[invalid-argument-type]
-        ),
-    )
-
-
-TEMPERATURE = data_var("temperature_2m", "TMP", "2 m above ground")
-PRECIPITATION = data_var(
-    "precipitation_surface", "APCP", "surface", window_kind="acc", window_reset_hours=6, deaccumulate_to_rate=True
+VARIABLES = NoaaVariables(
+    encoding=Encoding(dtype="float32", chunks=(1, 2, 73, 144), fill_value=np.nan), window_reset_hours=6
 )
-WIND = data_var("wind_u_10m", "UGRD", "10 m above ground")
+TEMPERATURE = VARIABLES.var(name="temperature_2m", long_name="Temperature", short_name="t", units="K",
+                            element="TMP", level="2 m above ground")  # fmt: skip
+PRECIPITATION = VARIABLES.var(name="precipitation_surface", long_name="Precipitation rate", short_name="prate",
+                              units="kg m-2 s-1", element="APCP", level="surface", window="acc")  # fmt: skip
+WIND = VARIABLES.var(name="wind_u_10m", long_name="U wind", short_name="u", units="m s-1", element="UGRD",
+                     level="10 m above ground")  # fmt: skip
 
 
 class GfsCoord(NoaaSourceFileCoord):
@@ -133,7 +123,8 @@ def test_lead_0_of_a_window_is_nan_without_a_download(server: RangeServer, sourc
 
 
 def test_field_missing_from_the_index_is_a_read_error(server: RangeServer, source_cache: Path) -> None:
-    pressure = data_var("pressure_surface", "PRES", "surface")
+    pressure = VARIABLES.var(name="pressure_surface", long_name="Pressure", short_name="sp", units="Pa",
+                             element="PRES", level="surface")  # fmt: skip
     job = make_job(server.base_url, TEMPERATURE, pressure)
     with pytest.raises(SourceReadError, match="PRES:surface:7 hour fcst"):
         job.download_file(job.source_file_coord(INIT, timedelta("7h"), job.data_vars))

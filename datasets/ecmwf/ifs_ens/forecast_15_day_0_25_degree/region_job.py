@@ -15,7 +15,7 @@ from pydantic import PrivateAttr
 
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.errors import SourceNotFoundError, SourceReadError
-from datasets.common.region_job import RegionJob, SourceFileCoord
+from datasets.common.region_job import RegionJob, SourceFileCoord, group_variables
 from datasets.common.sources.ecmwf_index import EcmwfIndexEntry, parse_ecmwf_index, select_ecmwf_entry
 from datasets.common.sources.fetch import cache_dir, fetch_bytes, fetch_ranges, join_url
 from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, read_message
@@ -93,15 +93,7 @@ def download_one_request_at_a_time(url: str, dest: Path, ranges: Sequence[tuple[
 
 
 class EcmwfIfsEnsForecast15Day025DegreeRegionJob(RegionJob[EcmwfDataVar, IfsEnsSourceFileCoord]):
-    grid: ClassVar[GridSpec] = GridSpec(
-        grid_type="regular_ll",
-        ni=1440,
-        nj=721,
-        first_latitude=90.0,
-        first_longitude=180.0,
-        last_latitude=-90.0,
-        last_longitude=179.75,
-    )
+    grid: ClassVar[GridSpec] = GridSpec.global_latitude_longitude(0.25, first_longitude=180.0)
     # ECMWF asks for at most about 8 parallel connections; each download makes one request at a time.
     download_parallelism: ClassVar[int] = 8
     # One variable of one init is 85 x 51 x 721 x 1440 float32 = 18 GB. Members and leads are whole in a shard, so
@@ -119,12 +111,11 @@ class EcmwfIfsEnsForecast15Day025DegreeRegionJob(RegionJob[EcmwfDataVar, IfsEnsS
     @classmethod
     def source_groups(cls, data_vars: Sequence[EcmwfDataVar]) -> Sequence[Sequence[EcmwfDataVar]]:
         """Variables with the same availability, at most max_vars_per_group at a time."""
-        by_availability: dict[tuple[pd.Timestamp | None, bool], list[EcmwfDataVar]] = {}
-        for var in data_vars:
-            attrs = var.internal_attrs
-            by_availability.setdefault((attrs.available_from, attrs.has_hour_0_values), []).append(var)
-        size = cls.max_vars_per_group
-        return [group[i : i + size] for group in by_availability.values() for i in range(0, len(group), size)]
+        return group_variables(
+            data_vars,
+            lambda v: (v.internal_attrs.available_from, v.internal_attrs.has_hour_0_values),
+            cls.max_vars_per_group,
+        )
 
     def generate_source_file_coords(
         self, processing_region_ds: xr.Dataset, data_var_group: Sequence[EcmwfDataVar]
