@@ -1,5 +1,7 @@
 """Coordinates datasets share: init/lead/valid time, forecast lengths, ensemble members, lat/lon, CRS."""
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import pyproj
@@ -12,7 +14,9 @@ from datasets.common.config_models import (
     CoordinateAttrs,
     Encoding,
 )
+from datasets.common.results import VariableResult
 from datasets.common.template_config import CoordinateValues
+from datasets.common.timestamps import timestamp
 
 TIME_UNITS = "seconds since 1970-01-01"
 NAT_INT64 = int(np.iinfo(np.int64).min)
@@ -133,6 +137,23 @@ def derive_forecast_coordinates(ds: xr.Dataset, expected_forecast_length: pd.Tim
             np.full(init_times.size, np.timedelta64("NaT", "ns"), dtype="timedelta64[ns]"),
         ),
     }
+
+
+def record_ingested_forecast_length(
+    ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
+) -> xr.Dataset:
+    """`ds` with the longest lead time any variable wrote per init (in `results`) as its ingested_forecast_length."""
+    longest: dict[pd.Timestamp, int] = {}
+    for result in results.values():
+        for position, maxima in result.coverage.items():
+            if "lead_time" in maxima:
+                key = timestamp(position)
+                longest[key] = max(longest.get(key, 0), int(maxima["lead_time"]))
+    ingested = ds["ingested_forecast_length"].values.copy()
+    for i, position in enumerate(pd.DatetimeIndex(ds[append_dim].values)):
+        if position in longest:
+            ingested[i] = np.timedelta64(longest[timestamp(position)], "s")
+    return ds.assign_coords(ingested_forecast_length=ds["ingested_forecast_length"].copy(data=ingested))
 
 
 def ensemble_member_coordinate(n_members: int, comment: str) -> Coordinate:

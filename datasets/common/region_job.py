@@ -2,7 +2,7 @@ import hashlib
 import math
 import queue
 from abc import abstractmethod
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -14,9 +14,10 @@ from zarr.abc.store import Store
 
 from datasets.common.config_models import DataVar, FrozenBaseModel
 from datasets.common.errors import SourceNotFoundError, SourceReadError
+from datasets.common.forecast_coordinates import record_ingested_forecast_length
 from datasets.common.region_layout import Download, RegionLayout
 from datasets.common.results import SourceFileStatus, VariableResult, build_variable_result
-from datasets.common.shard_blocks import Block, BlockPlan, plan_blocks, shard_shape
+from datasets.common.shard_blocks import Block, BlockPlan, append_dim_shard_size, plan_blocks, shard_shape
 from datasets.common.shard_writer import write_block
 from datasets.common.timestamps import timestamp
 from datasets.common.transforms.chain import apply_transforms
@@ -115,17 +116,7 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         ds = template_ds.sel({append_dim: slice(None, last)})
         if "ingested_forecast_length" not in ds.coords:
             return ds
-        longest: dict[pd.Timestamp, int] = {}
-        for result in results.values():
-            for position, maxima in result.coverage.items():
-                if "lead_time" in maxima:
-                    key = timestamp(position)
-                    longest[key] = max(longest.get(key, 0), int(maxima["lead_time"]))
-        ingested = ds["ingested_forecast_length"].values.copy()
-        for i, position in enumerate(pd.DatetimeIndex(ds[append_dim].values)):
-            if position in longest:
-                ingested[i] = np.timedelta64(longest[timestamp(position)], "s")
-        return ds.assign_coords(ingested_forecast_length=ds["ingested_forecast_length"].copy(data=ingested))
+        return record_ingested_forecast_length(ds, results, append_dim)
 
     @classmethod
     def operational_update_jobs(
@@ -387,14 +378,6 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         return counters
 
 
-def append_dim_shard_size(template_ds: xr.Dataset, append_dim: str, data_vars: Sequence[DataVar[Any]]) -> int:
-    sizes = set()
-    for var in data_vars:
-        sizes.add(shard_shape(template_ds[var.name])[template_ds[var.name].dims.index(append_dim)])
-    assert len(sizes) == 1, f"data variables disagree on the append-dim shard size: {sizes}"
-    return sizes.pop()
-
-
 def split_variables[J: RegionJob[Any, Any]](jobs: Sequence[J], parts: int) -> list[J]:
     """Each job as up to `parts` jobs over contiguous blocks of its variables, so that fewer shards than
     workers still keep every worker busy (each part writes only its own variables' shards)."""
@@ -406,16 +389,6 @@ def split_variables[J: RegionJob[Any, Any]](jobs: Sequence[J], parts: int) -> li
         blocks = (worker_share(job.data_vars, i, count) for i in range(count))
         split.extend(job.model_copy(update={"data_vars": tuple(block)}) for block in blocks)
     return split
-
-
-def group_variables[DV: DataVar[Any]](
-    data_vars: Sequence[DV], key: Callable[[DV], Hashable], size: int
-) -> list[list[DV]]:
-    """Variables with the same key together (e.g. read from the same files), at most `size` at a time."""
-    groups: dict[Hashable, list[DV]] = {}
-    for var in data_vars:
-        groups.setdefault(key(var), []).append(var)
-    return [group[i : i + size] for group in groups.values() for i in range(0, len(group), size)]
 
 
 def worker_share[T](jobs: Sequence[T], worker_index: int, workers_total: int) -> list[T]:

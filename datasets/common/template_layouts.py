@@ -1,7 +1,7 @@
 """The layouts datasets share, for a TemplateConfig to inherit: a forecast (init_time, lead_time and, for an
 ensemble, ensemble_member) or an analysis (time), on a latitude/longitude grid or, with LambertConformalGridTemplate
-listed after the layout, a projected one. A dataset then declares only what is its own: attributes, the append dim's start
-and frequency, lead times, grid and variables."""
+listed after the layout, a projected one. A dataset then declares only what is its own: attributes, the append
+dim's start and frequency, lead times, grid and variables."""
 
 from abc import abstractmethod
 from typing import Any

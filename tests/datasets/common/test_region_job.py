@@ -14,7 +14,7 @@ from zarr.storage import LocalStore
 
 from datasets.common import region_job
 from datasets.common.dynamical_dataset import DynamicalDataset
-from datasets.common.region_job import group_variables, split_variables, worker_share
+from datasets.common.region_job import split_variables, worker_share
 from datasets.common.results import VariableResult
 from datasets.common.shard_writer import write_block
 from datasets.common.timestamps import timestamp
@@ -70,14 +70,6 @@ def test_worker_share_assigns_every_job_once(n_jobs: int, workers_total: int) ->
     assert firsts == sorted(firsts)
     if n_jobs >= workers_total > 1:
         assert firsts[1] - firsts[0] >= n_jobs // workers_total
-
-
-def test_group_variables_keeps_keys_together_at_most_size_at_a_time(synthetic: DynamicalDataset) -> None:
-    variables = [
-        v.model_copy(update={"name": f"v{i}"}) for i, v in enumerate(list(synthetic.template_config.data_vars) * 3)
-    ]
-    groups = group_variables(variables, lambda v: int(v.name[1:]) % 2, 2)
-    assert [[v.name for v in group] for group in groups] == [["v0", "v2"], ["v4"], ["v1", "v3"], ["v5"]]
 
 
 def test_keys_of_many_variables_stay_short_and_unique(synthetic: DynamicalDataset) -> None:

@@ -15,7 +15,8 @@ from pydantic import PrivateAttr
 
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.errors import SourceNotFoundError, SourceReadError
-from datasets.common.region_job import RegionJob, SourceFileCoord, group_variables
+from datasets.common.region_job import RegionJob, SourceFileCoord
+from datasets.common.source_groups import group_variables
 from datasets.common.sources.ecmwf_index import EcmwfIndexEntry, parse_ecmwf_index, select_ecmwf_entry
 from datasets.common.sources.fetch import cache_dir, fetch_bytes, fetch_ranges, join_url
 from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, read_message

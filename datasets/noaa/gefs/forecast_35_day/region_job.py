@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from datasets.common.region_job import group_variables
+from datasets.common.source_groups import group_variables
 from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, read_message
 from datasets.common.timestamps import timedelta, utc_now
 from datasets.common.transforms.regrid import regrid_bilinear
