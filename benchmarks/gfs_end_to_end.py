@@ -36,7 +36,7 @@ from datasets.noaa.gfs.forecast.template_config import GFS_DATA_VARS
 from pipelines.demo.range_server import RangeServer
 from pipelines.local import run_local
 from steps.context import StepContext
-from steps.run_state import Filters
+from steps.run_request import RunRequest
 from steps.write import WRITE_ENV
 
 INIT = timestamp("2021-05-01T00:00")
@@ -54,15 +54,13 @@ def write_archive(root: Path, leads: list[pd.Timedelta]) -> list[Path]:
 
 def our_path(source_url: str, store: Path, workers: int, leads: int) -> None:
     context = StepContext.create(noaa_gfs_forecast(), str(store), source_url)
-    summary = run_local(
-        context,
-        operation="backfill",
+    request = RunRequest(
         run_id="benchmark",
         append_dim_end=INIT + timedelta("6h"),
-        filters=Filters(variable_names=tuple(v.name for v in DATA_VARS)),
+        filter_variable_names=tuple(v.name for v in DATA_VARS),
         workers=workers,
-        show_progress=False,
     )
+    summary = run_local(context, request, show_progress=False)
     assert summary.published, summary.message
     assert all(r.succeeded == leads for r in summary.variables.values()), "every message must be read"
 

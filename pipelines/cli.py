@@ -16,6 +16,7 @@ from pipelines.authoring.cli import add_authoring_commands
 from pipelines.dataset_cli import build_dataset_app
 from pipelines.demo.command import add_demo_command
 from steps.errors import OperationFailedError
+from steps.events import configure_logging
 
 
 def build_app(datasets: Sequence[DynamicalDataset[Any, Any]]) -> typer.Typer:
@@ -77,4 +78,5 @@ def _fail(message: str) -> int:
 
 
 def main() -> None:
+    configure_logging()
     sys.exit(run(app))

@@ -8,7 +8,7 @@ from rich.table import Table
 
 from datasets.common.dynamical_dataset import DynamicalDataset
 from pipelines.argo.cli import add_dataset_argo_commands
-from pipelines.cli_support import StoreOption
+from pipelines.request_cli import StoreOption
 from pipelines.step_cli import add_step_commands
 from pipelines.validate_cli import add_validate_commands
 

@@ -17,7 +17,8 @@ from datasets.common.storage import StoreConfig
 from steps.context import StepContext
 from steps.join import JoinSummary, join
 from steps.plan import plan
-from steps.run_state import Filters, Operation
+from steps.resume import choose_run
+from steps.run_request import RunRequest
 from steps.write import WRITE_ENV, WriteSummary, write
 
 console = Console(stderr=True)
@@ -26,34 +27,21 @@ M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
 
 
 def run_local(
-    context: StepContext,
-    *,
-    operation: Operation,
-    run_id: str,
-    append_dim_end: pd.Timestamp | None = None,
-    filters: Filters | None = None,
-    workers: int = 1,
-    overwrite_chunks: bool = False,
-    overwrite_metadata: bool = False,
-    now: pd.Timestamp | None = None,
-    show_progress: bool = True,
+    context: StepContext, request: RunRequest, *, now: pd.Timestamp | None = None, show_progress: bool = True
 ) -> JoinSummary:
-    """plan → write xN (worker processes) → join, on this machine.
+    """plan → write xN (worker processes) → join, on this machine; without a run id, the unfinished run of the same
+    request resumes, and a backfill already published is not done again.
 
     Workers only write chunks and leave forked sessions in the run state; plan and join are the only
     commits, made here, one at a time — so a local-filesystem repository never sees concurrent commits.
     """
-    record = plan(
-        context,
-        operation=operation,
-        run_id=run_id,
-        append_dim_end=append_dim_end,
-        filters=filters or Filters(),
-        workers_total=workers,
-        overwrite_chunks=overwrite_chunks,
-        overwrite_metadata=overwrite_metadata,
-        now=now,
-    )
+    choice = choose_run(context, request)
+    if choice.message is not None:
+        console.print(choice.message, highlight=False)
+    if choice.summary is not None:
+        return choice.summary
+    run_id = choice.run_id
+    record = plan(context, request.model_copy(update={"run_id": run_id}), now=now)
     with Progress(
         TextColumn("{task.description:<14}"),
         BarColumn(),
@@ -88,7 +76,7 @@ def run_local(
 def _run_writers(context: StepContext, run_id: str, workers_total: int, on_event: Any) -> list[WriteSummary]:
     if workers_total == 1:
         _keep_large_buffers_in_the_heap()
-        return [write(context, run_id=run_id, worker_index=0, workers_total=1, progress=on_event)]
+        return [write(context, run_id=run_id, worker_index=0, progress=on_event)]
     for name, value in WRITE_ENV.items():
         os.environ.setdefault(name, value)  # read by glibc when each spawned worker starts
     spawn = multiprocessing.get_context("spawn")
@@ -101,9 +89,7 @@ def _run_writers(context: StepContext, run_id: str, workers_total: int, on_event
             max_workers=workers_total, mp_context=spawn, initializer=_receive_events, initargs=(events,)
         ) as pool:
             futures = [
-                pool.submit(
-                    _write_in_worker, context.dataset, context.store, context.source_url, run_id, index, workers_total
-                )
+                pool.submit(_write_in_worker, context.dataset, context.store, run_id, index)
                 for index in range(workers_total)
             ]
             return [future.result() for future in futures]
@@ -140,19 +126,14 @@ def _receive_events(events: Any) -> None:
 
 
 def _write_in_worker(
-    dataset: DynamicalDataset[Any, Any],
-    store: StoreConfig,
-    source_url: str,
-    run_id: str,
-    worker_index: int,
-    workers_total: int,
+    dataset: DynamicalDataset[Any, Any], store: StoreConfig, run_id: str, worker_index: int
 ) -> WriteSummary:
-    context = StepContext(dataset=dataset, store=store, source_url=source_url)
+    context = StepContext(dataset=dataset, store=store, source_url=dataset.source_url())
 
     def forward(kind: str, amount: float) -> None:
         _worker_events.put((kind, amount))
 
-    return write(context, run_id=run_id, worker_index=worker_index, workers_total=workers_total, progress=forward)
+    return write(context, run_id=run_id, worker_index=worker_index, progress=forward)
 
 
 def print_summary(summary: JoinSummary, writes: list[WriteSummary]) -> None:

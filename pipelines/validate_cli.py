@@ -12,8 +12,8 @@ from datasets.common.shard_blocks import append_dim_shard_size
 from datasets.common.timestamps import timestamp
 from datasets.common.validation import ValidationReport
 from pipelines.availability_plot import plot_availability
-from pipelines.cli_support import StoreOption, parse_timestamp
-from pipelines.step_cli import ReplicaOption
+from pipelines.cli_support import parse_timestamp
+from pipelines.request_cli import ReplicaOption, StoreOption
 from steps.context import StepContext
 from steps.validate import ValidationFailedError, validate
 
@@ -39,7 +39,7 @@ def add_validate_commands(app: typer.Typer, dataset: DynamicalDataset[Any, Any])
         now: Annotated[pd.Timestamp | None, typer.Option("--now", parser=parse_timestamp, hidden=True)] = None,
     ) -> None:
         """Check what readers of main see: freshness, NaNs, shards, holes, replicas. Exits 1 on any failure."""
-        context = StepContext.create(dataset, store, replica_urls=replica)
+        context = StepContext.create(dataset, store, replica_urls=tuple(replica or ()))
         report = validate(context, now=now, with_availability=plot is not None)
         print_report(report)
         if json_path is not None:

@@ -8,16 +8,13 @@ import xarray as xr
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.results import VariableResult, merge_results
 from datasets.common.storage import open_repository
-from steps.context import StepContext, planned_jobs, planned_template
+from steps.context import StepContext, check_same_jobs, planned_template
 from steps.errors import RunStateError, SourceUnavailableError
+from steps.events import log_event, result_counts
 from steps.metadata import check_no_shrink, open_published, published_extent, write_metadata
-from steps.plan import PLAN
-from steps.run_state import PlanRecord, RunState
+from steps.run_state import JOIN, PLAN, PUBLISHED, PlanRecord, RunState
 from steps.targets import PRIMARY, publish_icechunk, replica_store
 from steps.write import JobResult, job_fork_name, job_result_name
-
-JOIN = "join.json"
-PUBLISHED = "published.json"
 
 
 class PublishRecord(FrozenBaseModel):
@@ -52,6 +49,7 @@ def join(context: StepContext, *, run_id: str) -> JoinSummary:
     if state.exists(PUBLISHED):
         outcome = state.read_model(PUBLISHED, PublishRecord)
     else:
+        check_same_jobs(context, record)
         outcome = _merge_and_publish(context, state, record, results)
         state.write_model(PUBLISHED, outcome)
 
@@ -70,6 +68,15 @@ def join(context: StepContext, *, run_id: str) -> JoinSummary:
         variables=results,
     )
     state.write_model(JOIN, summary)
+    log_event(
+        "join",
+        run_id=run_id,
+        operation=record.operation,
+        published=summary.published,
+        snapshot=summary.snapshot,
+        append_dim_extent=summary.append_dim_extent,
+        **result_counts(results),
+    )
     return summary
 
 
@@ -153,8 +160,8 @@ def final_template(
     final = with_results if record.operation == "update" else template
 
     processed = np.zeros(final.sizes[append_dim], dtype=bool)
-    for job in planned_jobs(context, record):
-        processed[job.region.start : min(job.region.stop, final.sizes[append_dim])] = True
+    for region, _ in record.jobs:
+        processed[region.start : min(region.stop, final.sizes[append_dim])] = True
     for name in _append_dim_coords(final, append_dim):
         values = final[name].values.copy()
         if record.operation == "backfill" and name in with_results.coords:

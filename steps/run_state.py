@@ -1,56 +1,111 @@
-from collections.abc import Iterator
-from typing import Literal
+"""The durable record of runs, kept beside the primary store at `<store>.runs/`: one folder per run, and an index
+from each request's identity to the run that serves it (so running the same command again resumes that run)."""
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Self
 
 import obstore
 from pydantic import BaseModel
 
 from datasets.common.config_models import FrozenBaseModel
-from datasets.common.errors import UserInputError
+from datasets.common.region_job import RegionJob, job_key
 from datasets.common.storage import StoreConfig, object_store
+from steps.run_request import RUN_ID, RunRequest
 from steps.targets import ReplicaPlan
 
-type Operation = Literal["backfill", "update"]
+PLAN = "plan.json"
+JOIN = "join.json"
+PUBLISHED = "published.json"
 
 
-class Filters(FrozenBaseModel):
-    start: str | None = None
-    end: str | None = None
-    contains: tuple[str, ...] = ()
-    variable_names: tuple[str, ...] = ()
+class CodeIdentity(FrozenBaseModel):
+    """The code and checked-in template a run was planned with."""
+
+    version: str
+    template_digest: str
+
+    def __str__(self) -> str:
+        return f"reformatters {self.version}, template {self.template_digest}"
+
+
+class PlannedJobs(FrozenBaseModel):
+    """Each job of a run: its append-dim region and the group of variables it writes (groups listed once)."""
+
+    append_dim: str
+    variable_groups: tuple[tuple[str, ...], ...]
+    regions: tuple[tuple[int, int, int], ...]  # (start, stop, index of the variable group)
+
+    @classmethod
+    def of(cls, append_dim: str, jobs: Sequence[RegionJob[Any, Any]]) -> Self:
+        groups: dict[tuple[str, ...], int] = {}
+        regions = []
+        for job in jobs:
+            names = tuple(v.name for v in job.data_vars)
+            regions.append((job.region.start, job.region.stop, groups.setdefault(names, len(groups))))
+        return cls(append_dim=append_dim, variable_groups=tuple(groups), regions=tuple(regions))
+
+    def __len__(self) -> int:
+        return len(self.regions)
+
+    def __iter__(self) -> Iterator[tuple[slice, tuple[str, ...]]]:  # ty: ignore[incompatible-method-override]
+        for start, stop, group in self.regions:
+            yield slice(start, stop), self.variable_groups[group]
+
+    @property
+    def keys(self) -> list[str]:
+        return [job_key(self.append_dim, region, names) for region, names in self]
+
+    def differences(self, other: "PlannedJobs") -> str:
+        """`other` against this list, in a few words: what a person needs to see what changed."""
+        mine, theirs = self.keys, other.keys
+        removed = [k for k in mine if k not in set(theirs)]
+        added = [k for k in theirs if k not in set(mine)]
+        parts = [f"{len(mine)} jobs planned, {len(theirs)} now"]
+        if removed:
+            parts.append(f"{len(removed)} gone (e.g. {removed[0]})")
+        if added:
+            parts.append(f"{len(added)} new (e.g. {added[0]})")
+        return "; ".join(parts)
 
 
 class PlanRecord(FrozenBaseModel):
+    """What a run does, fixed at plan time: write and join execute it."""
+
     run_id: str
-    operation: Operation
     dataset_id: str
+    request: RunRequest  # with the store, source and replicas it resolved to
+    identity: CodeIdentity
+    planned_at: str
     template_end: str
-    filters: Filters
-    source_url: str
     workers_total: int
-    job_keys: tuple[str, ...]
+    jobs: PlannedJobs
     temp_branch: str
     base_snapshot: str
     plan_snapshot: str
     published_extent: int
     replicas: tuple[ReplicaPlan, ...] = ()
-    variable_parts: int = 1  # each shard's variables split this many ways (fewer shards than workers)
+
+    @property
+    def operation(self) -> str:
+        return self.request.operation
+
+    @property
+    def source_url(self) -> str:
+        assert self.request.source_url is not None, "a planned request has its source resolved"
+        return self.request.source_url
+
+    @property
+    def job_keys(self) -> list[str]:
+        return self.jobs.keys
 
     @property
     def worker_indices(self) -> list[int]:
         return list(range(self.workers_total))
 
 
-class RunState:
-    """The durable record of one run, kept beside the primary store at `<store>.runs/<run_id>/`.
-
-    Only plan and join commit to the repository; workers leave their forked sessions and results here.
-    """
-
-    def __init__(self, store_config: StoreConfig, run_id: str) -> None:
-        if not run_id or not all(c.isalnum() or c in "-_." for c in run_id):
-            raise UserInputError(f"run id {run_id!r} must be non-empty and use only letters, digits, '.', '_', '-'")
-        self.run_id = run_id
-        self._store = object_store(store_config.sibling_url(f".runs/{run_id}"))
+class _JsonObjects:
+    def __init__(self, url: str) -> None:
+        self._store = object_store(url)
 
     def exists(self, name: str) -> bool:
         try:
@@ -79,3 +134,31 @@ class RunState:
     def delete(self, names: list[str]) -> None:
         if names:
             obstore.delete(self._store, names)
+
+
+class RunState(_JsonObjects):
+    """One run's record at `<store>.runs/<run_id>/`. Only plan and join commit to the repository; workers leave
+    their forked sessions and results here."""
+
+    def __init__(self, store_config: StoreConfig, run_id: str) -> None:
+        assert RUN_ID.match(run_id), f"run id {run_id!r} was not validated"
+        self.run_id = run_id
+        super().__init__(store_config.sibling_url(f".runs/{run_id}"))
+
+
+class RunPointer(FrozenBaseModel):
+    run_id: str
+
+
+class RunIndex(_JsonObjects):
+    """`<store>.runs/requests/<identity>.json`: the latest run of each request."""
+
+    def __init__(self, store_config: StoreConfig) -> None:
+        super().__init__(store_config.sibling_url(".runs/requests"))
+
+    def latest(self, request: RunRequest) -> str | None:
+        name = f"{request.identity}.json"
+        return self.read_model(name, RunPointer).run_id if self.exists(name) else None
+
+    def remember(self, request: RunRequest, run_id: str) -> None:
+        self.write_model(f"{request.identity}.json", RunPointer(run_id=run_id))

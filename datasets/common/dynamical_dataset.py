@@ -1,4 +1,3 @@
-import os
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -7,13 +6,7 @@ from pydantic import SkipValidation, computed_field, model_validator
 
 from datasets.common.config_models import DataVar, FrozenBaseModel
 from datasets.common.region_job import RegionJob, SourceFileCoord
-from datasets.common.storage import (
-    REPLICA_URLS_ENV,
-    STORE_URL_ENV,
-    StoreConfig,
-    default_store_url,
-    parse_store_config,
-)
+from datasets.common.storage import StoreConfig, default_store_url, parse_store_config
 from datasets.common.template_config import TemplateConfig
 from datasets.common.validation import (
     CheckCurrentData,
@@ -24,8 +17,6 @@ from datasets.common.validation import (
     Validator,
     default_validators,
 )
-
-SOURCE_URL_ENV = "REFORMAT_SOURCE_URL"
 
 
 class OperationalConfig(FrozenBaseModel):
@@ -91,17 +82,16 @@ class DynamicalDataset[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         return self.template_config.dataset_attributes.description
 
     def primary_store(self, url: str | None = None) -> StoreConfig:
-        chosen = url or os.environ.get(STORE_URL_ENV) or self.primary_store_url
         attrs = self.template_config.dataset_attributes
-        return parse_store_config(chosen or default_store_url(attrs.dataset_id, attrs.dataset_version))
+        return parse_store_config(
+            url or self.primary_store_url or default_store_url(attrs.dataset_id, attrs.dataset_version)
+        )
 
-    def replica_stores(self, urls: Sequence[str] | None = None) -> list[StoreConfig]:
-        from_env = [u for u in os.environ.get(REPLICA_URLS_ENV, "").split(",") if u]
-        chosen = urls if urls is not None else (from_env or self.replica_store_urls)
-        return [parse_store_config(u) for u in chosen]
+    def replica_stores(self, urls: Sequence[str] = ()) -> list[StoreConfig]:
+        return [parse_store_config(u) for u in urls or self.replica_store_urls]
 
     def validators(self) -> Sequence[Validator]:
         return self.validation
 
     def source_url(self, url: str | None = None) -> str:
-        return (url or os.environ.get(SOURCE_URL_ENV) or self.source_base_url).rstrip("/")
+        return (url or self.source_base_url).rstrip("/")

@@ -178,9 +178,6 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         filter_contains is given, holds one of those positions.
         """
         assert 0 <= worker_index < workers_total, f"worker_index {worker_index} not in [0, {workers_total})"
-        known = {v.name for v in all_data_vars}
-        unknown = [n for n in filter_variable_names if n not in known]
-        assert not unknown, f"unknown variable names {unknown}"
         data_vars = [v for v in all_data_vars if not filter_variable_names or v.name in filter_variable_names]
         shard_size = append_dim_shard_size(template_ds, append_dim, data_vars)
         append_values = pd.DatetimeIndex(template_ds[append_dim].values)
@@ -212,12 +209,7 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
 
     @property
     def key(self) -> str:
-        """Unique per job and short enough for a file name (run state keeps one file per job)."""
-        names = "+".join(v.name for v in self.data_vars)
-        if len(names) > MAX_KEY_NAMES_LENGTH:
-            digest = hashlib.sha256(names.encode()).hexdigest()[:12]
-            names = f"{self.data_vars[0].name}+{len(self.data_vars) - 1}-more-{digest}"
-        return f"{self.append_dim}-{self.region.start}-{self.region.stop}-{names}"
+        return job_key(self.append_dim, self.region, [v.name for v in self.data_vars])
 
     def process(self, stores: Sequence[Store], progress: ProgressCallback = _no_progress) -> dict[str, VariableResult]:
         region = self.region_to_write(stores[0])
@@ -376,6 +368,15 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         write_block(stores, data_var.name, selection, out)
         progress("bytes_written", out.nbytes)
         return counters
+
+
+def job_key(append_dim: str, region: slice, variable_names: Sequence[str]) -> str:
+    """Unique per job and short enough for a file name (run state keeps one file per job)."""
+    names = "+".join(variable_names)
+    if len(names) > MAX_KEY_NAMES_LENGTH:
+        digest = hashlib.sha256(names.encode()).hexdigest()[:12]
+        names = f"{variable_names[0]}+{len(variable_names) - 1}-more-{digest}"
+    return f"{append_dim}-{region.start}-{region.stop}-{names}"
 
 
 def split_variables[J: RegionJob[Any, Any]](jobs: Sequence[J], parts: int) -> list[J]:

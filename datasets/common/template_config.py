@@ -1,4 +1,5 @@
 import functools
+import hashlib
 import inspect
 import json
 import shutil
@@ -105,6 +106,11 @@ class TemplateConfig[DV: DataVar[Any]](FrozenBaseModel):
         sort_zarr_json(path)
         return path
 
+    def template_digest(self) -> str:
+        """Identifies the checked-in template: equal digests, equal structure and metadata."""
+        path = self.template_path()
+        return _digest(path, _modification_stamp(path))
+
     def get_template(self, append_dim_end: pd.Timestamp) -> xr.Dataset:
         path = self.template_path()
         stored = _stored_template(path, _modification_stamp(path))
@@ -137,13 +143,28 @@ def _modification_stamp(path: Path) -> tuple[tuple[str, int, int], ...]:
 @functools.lru_cache(maxsize=16)
 def _stored_template(path: Path, stamp: tuple[tuple[str, int, int], ...]) -> xr.Dataset:
     """The checked-in template with its coordinates in memory, read once per process (and per rewrite)."""
-    with xr.open_zarr(path, chunks=None, decode_timedelta=True, consolidated=False) as opened:
+    return read_template(path)
+
+
+def read_template(store: Any) -> xr.Dataset:
+    """A template stored as Zarr (a path or a zarr store): coordinates in memory, data variables lazy fills with
+    their encoding, so that nothing keeps the store open and writing its metadata writes no data chunk."""
+    with xr.open_zarr(store, chunks=None, decode_timedelta=True, consolidated=False) as opened:
         stored = opened.copy()
         for name in stored.coords:
             stored[name].load()
-        for name, var in opened.data_vars.items():  # keep metadata only: no open zarr arrays linger in the cache
+        for name, var in opened.data_vars.items():
             stored[name] = var.copy(data=_lazy_full(var.shape, var.encoding.get("fill_value", np.nan), var.dtype))
     return stored
+
+
+@functools.lru_cache(maxsize=16)
+def _digest(path: Path, stamp: tuple[tuple[str, int, int], ...]) -> str:
+    digest = hashlib.sha256()
+    for name, _, _ in stamp:
+        digest.update(Path(name).relative_to(path).as_posix().encode())
+        digest.update(Path(name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _lazy_fill(dims: tuple[str, ...], sizes: Any, var: DataVar[Any]) -> xr.Variable:

@@ -2,87 +2,54 @@ import json
 import os
 from typing import Any
 
-import pandas as pd
 from hera.workflows import Parameter, Workflow, WorkflowsService
 from hera.workflows import models as m
 
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.errors import UserInputError
+from pipelines.argo.parameters import request_arguments
 from pipelines.argo.render import labels
-from pipelines.argo.settings import Param
+from pipelines.argo.settings import WRITE_DEADLINE_PARAMETER
+from steps.run_request import RunRequest
 
 BACKFILL_WRITE_DEADLINE_SECONDS = 12 * 3600
 DEFAULT_NAMESPACE = "argo"
 
 
-class BackfillRequest(FrozenBaseModel):
-    append_dim_end: pd.Timestamp
-    filter_start: pd.Timestamp | None = None
-    filter_end: pd.Timestamp | None = None
-    filter_contains: tuple[pd.Timestamp, ...] = ()
-    filter_variable_names: tuple[str, ...] = ()
-    workers: int | None = None
+class ArgoRunOptions(FrozenBaseModel):
+    """How a backfill runs on the cluster, beside what it does (its RunRequest)."""
+
     parallelism: int | None = None
     image: str | None = None
-    overwrite_chunks: bool = False
-    overwrite_metadata: bool = False
-    run_id: str | None = None
-    store_url: str | None = None
-    source_url: str | None = None
     write_deadline_seconds: int = BACKFILL_WRITE_DEADLINE_SECONDS
 
 
-def _iso(value: pd.Timestamp) -> str:
-    return value.isoformat()
+DEFAULT_OPTIONS = ArgoRunOptions()
 
 
-def check_request(dataset: DynamicalDataset[Any, Any], request: BackfillRequest) -> None:
-    config = dataset.template_config
-    if request.append_dim_end <= config.append_dim_start:
-        raise UserInputError(
-            f"append-dim end {_iso(request.append_dim_end)} must be after the dataset start "
-            f"{_iso(config.append_dim_start)}"
-        )
-    known = {v.name for v in config.data_vars}
-    unknown = sorted(set(request.filter_variable_names) - known)
-    if unknown:
-        raise UserInputError(f"unknown variable names {unknown} (known: {', '.join(sorted(known))})")
-    for name, value in (("workers", request.workers), ("parallelism", request.parallelism)):
-        if value is not None and value < 1:
-            raise UserInputError(f"--{name} must be at least 1, got {value}")
-    if request.write_deadline_seconds < 1:
-        raise UserInputError("--write-deadline-seconds must be positive")
-
-
-def backfill_workflow(dataset: DynamicalDataset[Any, Any], request: BackfillRequest) -> Workflow:
+def backfill_workflow(
+    dataset: DynamicalDataset[Any, Any], request: RunRequest, options: ArgoRunOptions = DEFAULT_OPTIONS
+) -> Workflow:
     """A Workflow that runs the dataset's WorkflowTemplate as a backfill, for `argo submit -`."""
-    check_request(dataset, request)
-    values: dict[Param, str | None] = {
-        Param.operation: "backfill",
-        Param.append_dim_end: _iso(request.append_dim_end),
-        Param.filter_start: _iso(request.filter_start) if request.filter_start is not None else None,
-        Param.filter_end: _iso(request.filter_end) if request.filter_end is not None else None,
-        Param.filter_contains: " ".join(_iso(t) for t in request.filter_contains) or None,
-        Param.filter_variable_names: " ".join(request.filter_variable_names) or None,
-        Param.workers: str(request.workers) if request.workers is not None else None,
-        Param.overwrite_chunks: "true" if request.overwrite_chunks else None,
-        Param.overwrite_metadata: "true" if request.overwrite_metadata else None,
-        Param.run_id: request.run_id,
-        Param.write_deadline_seconds: str(request.write_deadline_seconds),
-        Param.store_url: request.store_url,
-        Param.source_url: request.source_url,
-    }
-    parallelism = request.parallelism if request.parallelism is not None else request.workers
+    config = dataset.template_config
+    request.check(config.append_dim_start, {v.name for v in config.data_vars})
+    if options.parallelism is not None and options.parallelism < 1:
+        raise UserInputError(f"--parallelism must be at least 1, got {options.parallelism}")
+    if options.write_deadline_seconds < 1:
+        raise UserInputError("--write-deadline-seconds must be positive")
     pod_spec_patch = None
-    if request.image:
-        pod_spec_patch = json.dumps({"containers": [{"name": "main", "image": request.image}]})
+    if options.image:
+        pod_spec_patch = json.dumps({"containers": [{"name": "main", "image": options.image}]})
     return Workflow(
         generate_name=f"{dataset.dataset_id}-backfill-",
         labels=labels(dataset, "backfill"),
         workflow_template_ref=m.WorkflowTemplateRef(name=dataset.dataset_id),
-        arguments=[Parameter(name=str(name), value=value) for name, value in values.items() if value is not None],
-        parallelism=parallelism,
+        arguments=[
+            *request_arguments(request),
+            Parameter(name=WRITE_DEADLINE_PARAMETER, value=str(options.write_deadline_seconds)),
+        ],
+        parallelism=options.parallelism if options.parallelism is not None else request.workers,
         pod_spec_patch=pod_spec_patch,
     )
 

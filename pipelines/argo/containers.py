@@ -4,24 +4,23 @@ from typing import Any
 from hera.workflows import Container, EmptyDirVolume, Env, Parameter, RetryStrategy, SecretEnv
 from hera.workflows import models as m
 
-from datasets.common.dynamical_dataset import SOURCE_URL_ENV, DynamicalDataset
-from datasets.common.storage import REPLICA_URLS_ENV, STORE_URL_ENV
-from pipelines.argo.settings import PLAN_OUTPUT, WORKER_INDICES_OUTPUT, ArgoSettings, Param
+from datasets.common.dynamical_dataset import DynamicalDataset
+from pipelines.argo.settings import (
+    JOIN_OUTPUT,
+    PLAN_OUTPUT,
+    VALIDATE_OUTPUT,
+    WORKER_INDICES_OUTPUT,
+    WRITE_DEADLINE_PARAMETER,
+    WRITE_OUTPUT,
+    ArgoSettings,
+)
+from steps.run_request import RunRequest, argo_name, env_name
 from steps.write import WRITE_ENV
 
 RUN_AS_USER = 1000
 STEP_DEADLINE_SECONDS = 3600
 SCRATCH_PATH = "/tmp"
-PLAN_ENV = {
-    Param.append_dim_end: "REFORMAT_APPEND_DIM_END",
-    Param.filter_start: "REFORMAT_FILTER_START",
-    Param.filter_end: "REFORMAT_FILTER_END",
-    Param.filter_contains: "REFORMAT_FILTER_CONTAINS",
-    Param.filter_variable_names: "REFORMAT_FILTER_VARIABLE_NAMES",
-    Param.overwrite_chunks: "REFORMAT_OVERWRITE_CHUNKS",
-    Param.overwrite_metadata: "REFORMAT_OVERWRITE_METADATA",
-}
-PLAN_INPUTS = (Param.operation, Param.run_id, Param.workers, *PLAN_ENV)
+WORKER_INDEX = "worker-index"
 
 
 def pod_security_context() -> m.PodSecurityContext:
@@ -44,20 +43,12 @@ def container_security_context() -> m.SecurityContext:
     )
 
 
-def inputs(*names: Param | str) -> list[Parameter]:
-    return [Parameter(name=str(name)) for name in names]
-
-
-def input_ref(name: Param | str) -> str:
-    return f"{{{{inputs.parameters.{name}}}}}"
-
-
-def workflow_ref(name: Param | str) -> str:
-    return f"{{{{workflow.parameters.{name}}}}}"
-
-
 class StepContainers:
-    """The leaf templates of a dataset's pipeline: one container per step, all in the same hardened pod shape."""
+    """The leaf templates of a dataset's pipeline: one container per step, all in the same hardened pod shape.
+
+    A step takes the run options it needs as input parameters (the DAG passes the workflow's parameters of the
+    same name) and reads them from their REFORMAT_* environment variables.
+    """
 
     def __init__(self, dataset: DynamicalDataset[Any, Any], settings: ArgoSettings) -> None:
         self.dataset = dataset
@@ -66,13 +57,8 @@ class StepContainers:
     def plan(self) -> Container:
         return self._step(
             "plan",
-            [
-                *("step", "plan", "--operation", input_ref(Param.operation), "--run-id", input_ref(Param.run_id)),
-                *("--workers-total", input_ref(Param.workers), "--output", PLAN_OUTPUT),
-                *("--worker-indices-output", WORKER_INDICES_OUTPUT),
-            ],
-            inputs=inputs(*PLAN_INPUTS),
-            env={env: input_ref(param) for param, env in PLAN_ENV.items()},
+            ["step", "plan", "--output", PLAN_OUTPUT, "--worker-indices-output", WORKER_INDICES_OUTPUT],
+            fields=list(RunRequest.model_fields),
             outputs=[
                 Parameter(name="plan", value_from=m.ValueFrom(path=PLAN_OUTPUT)),
                 Parameter(name="worker-indices", value_from=m.ValueFrom(path=WORKER_INDICES_OUTPUT)),
@@ -80,27 +66,32 @@ class StepContainers:
         )
 
     def write(self) -> Container:
-        return self._step(
+        container = self._step(
             "write",
-            [
-                *("step", "write", "--run-id", input_ref(Param.run_id), "--worker-index", input_ref("worker-index")),
-                *("--workers-total", input_ref(Param.workers), "--output", "/tmp/outputs/write.json"),
-            ],
-            inputs=inputs(Param.run_id, "worker-index", Param.workers, Param.write_deadline_seconds),
-            env=WRITE_ENV,
-            deadline=input_ref(Param.write_deadline_seconds),
+            [],
+            fields=["run_id", "store_url"],
+            inputs=[Parameter(name=WORKER_INDEX), Parameter(name=WRITE_DEADLINE_PARAMETER)],
+            env=[Env(name=k, value=v) for k, v in WRITE_ENV.items()],
         )
+        worker_index = container.get_parameter(WORKER_INDEX).value
+        assert container.command is not None
+        assert worker_index is not None
+        container.command += ["step", "write", "--worker-index", worker_index, "--output", WRITE_OUTPUT]
+        container.active_deadline_seconds = container.get_parameter(WRITE_DEADLINE_PARAMETER).value
+        return container
 
     def join(self) -> Container:
         return self._step(
             "join",
-            ["step", "join", "--run-id", input_ref(Param.run_id), "--output", "/tmp/outputs/join.json"],
-            inputs=inputs(Param.run_id),
+            ["step", "join", "--output", JOIN_OUTPUT],
+            fields=["run_id", "store_url"],
             synchronization=m.Synchronization(mutexes=[m.Mutex(name=f"{self.dataset.dataset_id}-publish")]),
         )
 
     def validate(self) -> Container:
-        return self._step("validate", ["validate", "--json", "/tmp/outputs/validate.json"], retries=1)
+        return self._step(
+            "validate", ["validate", "--json", VALIDATE_OUTPUT], fields=["store_url", "replica_urls"], retries=1
+        )
 
     def exit_handler(self) -> Container:
         return Container(
@@ -122,10 +113,10 @@ class StepContainers:
         self,
         name: str,
         args: Sequence[str],
+        fields: Sequence[str],
         inputs: Sequence[Parameter] = (),
-        env: dict[str, str] | None = None,
+        env: Sequence[Env] = (),
         outputs: Sequence[Parameter] = (),
-        deadline: int | str = STEP_DEADLINE_SECONDS,
         retries: int = 3,
         synchronization: m.Synchronization | None = None,
     ) -> Container:
@@ -141,13 +132,12 @@ class StepContainers:
                     name="shm", mount_path="/dev/shm", medium="Memory", size_limit=m.Quantity(operational.shared_memory)
                 )
             )
-        return Container(
+        container = Container(
             name=name,
             image=self.settings.image_name,
             command=["main", self.dataset.dataset_id, *args],
-            inputs=list(inputs) or None,
+            inputs=[*(Parameter(name=argo_name(f)) for f in fields), *inputs],
             outputs=list(outputs) or None,
-            env=[*self._environment(), *(Env(name=k, value=v) for k, v in (env or {}).items())],
             resources=m.ResourceRequirements(
                 requests={
                     "cpu": m.Quantity(operational.cpu),
@@ -160,16 +150,16 @@ class StepContainers:
             retry_strategy=RetryStrategy(
                 limit=retries, retry_policy="Always", backoff=m.Backoff(duration="30s", factor=2, cap="10m")
             ),
-            active_deadline_seconds=deadline,
+            active_deadline_seconds=STEP_DEADLINE_SECONDS,
             synchronization=synchronization,
         )
+        from_inputs = [Env(name=env_name(f), value=container.get_parameter(argo_name(f)).value) for f in fields]
+        container.env = [*self._environment(), *env, *from_inputs]
+        return container
 
     def _environment(self) -> list[Env | SecretEnv]:
         secret = self.settings.storage_secret
         return [
-            Env(name=STORE_URL_ENV, value=workflow_ref(Param.store_url)),
-            Env(name=REPLICA_URLS_ENV, value=workflow_ref(Param.replica_urls)),
-            Env(name=SOURCE_URL_ENV, value=workflow_ref(Param.source_url)),
             SecretEnv(name="AWS_ACCESS_KEY_ID", secret_name=secret, secret_key="AWS_ACCESS_KEY_ID"),
             SecretEnv(name="AWS_SECRET_ACCESS_KEY", secret_name=secret, secret_key="AWS_SECRET_ACCESS_KEY"),
             SecretEnv(name="AWS_ENDPOINT_URL", secret_name=secret, secret_key="AWS_ENDPOINT_URL", optional=True),

@@ -1,5 +1,3 @@
-from enum import StrEnum
-
 from datasets.common.config_models import FrozenBaseModel
 
 IMAGE_NAME = "ghcr.io/reformatters/reformatters"
@@ -12,6 +10,9 @@ OPERATION_LABEL = "reformatters/operation"
 OUTPUTS_DIR = "/tmp/outputs"
 PLAN_OUTPUT = f"{OUTPUTS_DIR}/plan.json"
 WORKER_INDICES_OUTPUT = f"{OUTPUTS_DIR}/worker_indices.json"
+WRITE_OUTPUT = f"{OUTPUTS_DIR}/write.json"
+JOIN_OUTPUT = f"{OUTPUTS_DIR}/join.json"
+VALIDATE_OUTPUT = f"{OUTPUTS_DIR}/validate.json"
 
 
 class ArgoSettings(FrozenBaseModel):
@@ -22,20 +23,4 @@ class ArgoSettings(FrozenBaseModel):
     storage_secret: str = STORAGE_SECRET
 
 
-class Param(StrEnum):
-    """Workflow parameters of every dataset's WorkflowTemplate (`argo submit -p NAME=VALUE`)."""
-
-    operation = "operation"
-    append_dim_end = "append-dim-end"
-    filter_start = "filter-start"
-    filter_end = "filter-end"
-    filter_contains = "filter-contains"
-    filter_variable_names = "filter-variable-names"
-    workers = "workers"
-    overwrite_chunks = "overwrite-chunks"
-    overwrite_metadata = "overwrite-metadata"
-    run_id = "run-id"
-    write_deadline_seconds = "write-deadline-seconds"
-    store_url = "store-url"
-    replica_urls = "replica-urls"
-    source_url = "source-url"
+WRITE_DEADLINE_PARAMETER = "write-deadline-seconds"

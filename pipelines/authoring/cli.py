@@ -1,5 +1,4 @@
 import inspect
-import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -9,7 +8,7 @@ import typer
 from rich.console import Console
 
 import datasets
-from datasets.common.dynamical_dataset import SOURCE_URL_ENV, DynamicalDataset
+from datasets.common.dynamical_dataset import DynamicalDataset
 from pipelines.authoring.grib_inspection import inspect_grib, resolve_url
 from pipelines.authoring.grib_report_view import print_report
 from pipelines.authoring.scaffold import (
@@ -19,7 +18,7 @@ from pipelines.authoring.scaffold import (
     scaffold,
     write_checked_in_template,
 )
-from pipelines.cli_support import SourceUrlOption
+from pipelines.request_cli import SourceUrlOption
 
 
 def project_root() -> Path:
@@ -71,7 +70,7 @@ def add_authoring_commands(app: typer.Typer, registered: Sequence[DynamicalDatas
         """Show a source file the way a template needs it: every field with its .idx line, the hypercubes
         cfgrib/xarray builds, the grid, and statistics of chosen fields. A relative PATH_OR_URL hangs from
         --source-url (env REFORMAT_SOURCE_URL); a URL's host or bucket is replaced by it."""
-        url = resolve_url(path_or_url, source_url or os.environ.get(SOURCE_URL_ENV) or None)
+        url = resolve_url(path_or_url, source_url)
         with tempfile.TemporaryDirectory(prefix="inspect-grib-") as scratch:
             report = inspect_grib(url, Path(scratch), match=match, field_labels=field or ())
         if as_json:

@@ -25,6 +25,7 @@ from pipelines.demo.range_server import RangeServer
 from pipelines.local import run_local
 from steps.context import StepContext
 from steps.join import JoinSummary
+from steps.run_request import RunRequest
 
 DEFAULT_STORE = Path("data/demo/noaa-gfs-forecast.icechunk")
 MAP_VARIABLE = "temperature_2m"
@@ -55,14 +56,13 @@ def run_demo(store: Path, inits: int, hours: int, workers: int) -> tuple[JoinSum
         try:
             console.print(f"serving them at {server.base_url} (loopback HTTP with byte ranges)")
             context = StepContext.create(dataset, str(store), server.base_url)
-            summary = run_local(
-                context,
-                operation="backfill",
+            request = RunRequest(
                 run_id=f"demo-{datetime.now(UTC):%Y%m%dT%H%M%S}",
                 append_dim_end=init_times[-1] + dataset.template_config.append_dim_frequency,
                 workers=workers,
                 overwrite_chunks=True,  # running the demo again rewrites the same shards
             )
+            summary = run_local(context, request)
         finally:
             server.close()
     field = open_demo(store)[MAP_VARIABLE].isel(init_time=0, lead_time=0)

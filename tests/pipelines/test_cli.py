@@ -58,6 +58,10 @@ def test_update_template(synthetic: DynamicalDataset) -> None:
             ["synthetic-forecast", "backfill-local", "2024-02-01", "--filter-variable-names", "snow"],
             "unknown variable name(s) snow",
         ),
+        (["synthetic-forecast", "info", "--store", "ftp://x/y"], "unsupported store URL 'ftp://x/y'"),
+        (["synthetic-forecast", "validate", "--replica", "gs://bucket"], "needs a bucket and a prefix"),
+        (["synthetic-forecast", "update", "--replica", "http://x/y.zarr"], "unsupported store URL"),
+        (["synthetic-forecast", "backfill-argo", "2024-02-01", "--store", "s3://b"], "needs a bucket and a prefix"),
         (
             ["synthetic-forecast", "step", "plan", "--operation", "rewind", "--run-id", "r", "--output", "o.json"],
             "unknown operation",

@@ -8,8 +8,8 @@ from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.transforms.rounding import round_float32_inplace
 from pipelines.local import run_local
 from steps.context import StepContext
-from steps.plan import PLAN
-from steps.run_state import Filters, PlanRecord
+from steps.run_request import RunRequest
+from steps.run_state import PLAN, PlanRecord
 from tests.support.runs import INITS, read_main
 from tests.support.synthetic_dataset import DATA_VARS, LEAD_TIMES, expected_value, write_source_archive
 
@@ -22,7 +22,11 @@ def expected_stored(var: str, init_time: pd.Timestamp, lead_time: pd.Timedelta) 
 
 def backfill(synthetic: DynamicalDataset, store_url: str, workers: int, run_id: str = "run-a") -> None:
     context = StepContext.create(synthetic, store_url)
-    run_local(context, operation="backfill", run_id=run_id, append_dim_end=END, workers=workers, show_progress=False)
+    run_local(
+        context,
+        RunRequest(operation="backfill", run_id=run_id, append_dim_end=END, workers=workers),
+        show_progress=False,
+    )
 
 
 @pytest.mark.slow
@@ -44,11 +48,13 @@ def test_one_shard_with_two_workers_splits_its_variables(
     for workers, store_url in stores.items():
         context = StepContext.create(synthetic, store_url)
         summary = run_local(
-            context, operation="backfill", run_id="r", append_dim_end=INITS[2], workers=workers, show_progress=False
+            context,
+            RunRequest(operation="backfill", run_id="r", append_dim_end=INITS[2], workers=workers),
+            show_progress=False,
         )
         assert summary.published
     record = StepContext.create(synthetic, stores[2]).run_state("r").read_model(PLAN, PlanRecord)
-    assert (record.variable_parts, record.workers_total, len(record.job_keys)) == (2, 2, 2)
+    assert (len(record.jobs.variable_groups), record.workers_total, len(record.job_keys)) == (2, 2, 2)
     one, two = read_main(stores[1]), read_main(stores[2])
     assert one.sizes["init_time"] == 2
     for var in DATA_VARS:
@@ -65,7 +71,7 @@ def test_backfill_stores_expected_values_and_reports_missing(synthetic: Dynamica
     write_source_archive(Path(synthetic.source_base_url), INITS, missing=[missing])
     store_url = str(tmp_path / "s.icechunk")
     context = StepContext.create(synthetic, store_url)
-    summary = run_local(context, operation="backfill", run_id="r", append_dim_end=END, show_progress=False)
+    summary = run_local(context, RunRequest(operation="backfill", run_id="r", append_dim_end=END), show_progress=False)
     ds = read_main(store_url)
     for var in DATA_VARS:
         for init_time in INITS:
@@ -81,8 +87,10 @@ def test_backfill_stores_expected_values_and_reports_missing(synthetic: Dynamica
 
 def test_filters_select_whole_shards(synthetic: DynamicalDataset, source: Path, store_url: str) -> None:
     context = StepContext.create(synthetic, store_url)
-    filters = Filters(contains=(INITS[3].isoformat(),), variable_names=("wind_u_10m",))
-    run_local(context, operation="backfill", run_id="r", append_dim_end=END, filters=filters, show_progress=False)
+    request = RunRequest(
+        run_id="r", append_dim_end=END, filter_contains=(INITS[3],), filter_variable_names=("wind_u_10m",)
+    )
+    run_local(context, request, show_progress=False)
     ds = read_main(store_url)
     assert ds.sizes["init_time"] == len(INITS)
     assert np.isnan(ds["temperature_2m"].values).all()

@@ -10,7 +10,7 @@ from steps.context import StepContext
 from steps.errors import ConcurrentPublishError
 from steps.join import join
 from steps.plan import plan
-from steps.run_state import Filters
+from steps.run_request import RunRequest
 from steps.write import write
 from tests.support.runs import INITS, read_main
 
@@ -19,24 +19,22 @@ from tests.support.runs import INITS, read_main
 def test_update_and_overwrite_backfill_overlap_on_s3(synthetic: DynamicalDataset, source: Path, s3_bucket: str) -> None:
     store_url = f"s3://{s3_bucket}/synthetic/v0.icechunk"
     context = StepContext.create(synthetic, store_url)
-    run_local(context, operation="backfill", run_id="initial", append_dim_end=INITS[4], show_progress=False)
+    run_local(context, RunRequest(operation="backfill", run_id="initial", append_dim_end=INITS[4]), show_progress=False)
     before = read_main(store_url)
 
-    plan(context, operation="update", run_id="update", now=INITS[-1])
+    plan(context, RunRequest(operation="update", run_id="update"), now=INITS[-1])
     plan(
         context,
-        operation="backfill",
-        run_id="refill",
-        append_dim_end=INITS[4],
-        filters=Filters(end=INITS[2].isoformat()),
-        overwrite_chunks=True,
+        RunRequest(
+            operation="backfill",
+            run_id="refill",
+            append_dim_end=INITS[4],
+            filter_end=INITS[2].isoformat(),
+            overwrite_chunks=True,
+        ),
     )
     with ThreadPoolExecutor(2) as pool:
-        list(
-            pool.map(
-                lambda run_id: write(context, run_id=run_id, worker_index=0, workers_total=1), ["update", "refill"]
-            )
-        )
+        list(pool.map(lambda run_id: write(context, run_id=run_id, worker_index=0), ["update", "refill"]))
 
     outcomes: dict[str, str] = {}
     for run_id in ("refill", "update"):
@@ -52,7 +50,7 @@ def test_update_and_overwrite_backfill_overlap_on_s3(synthetic: DynamicalDataset
     np.testing.assert_array_equal(after["temperature_2m"].values, before["temperature_2m"].values)
 
     # the loser re-runs as a fresh operation and lands on top of the winner's work
-    run_local(context, operation="update", run_id="update-again", now=INITS[-1], show_progress=False)
+    run_local(context, RunRequest(operation="update", run_id="update-again"), now=INITS[-1], show_progress=False)
     final = read_main(store_url)
     assert final.sizes["init_time"] == len(INITS)
     assert not np.isnan(final["temperature_2m"].values).any()
@@ -67,10 +65,7 @@ def test_backfill_on_s3_matches_local(
     for url in (s3_url, local_url):
         run_local(
             StepContext.create(synthetic, url),
-            operation="backfill",
-            run_id="r",
-            append_dim_end=INITS[-1],
-            workers=2,
+            RunRequest(operation="backfill", run_id="r", append_dim_end=INITS[-1], workers=2),
             show_progress=False,
         )
     a, b = read_main(s3_url), read_main(local_url)

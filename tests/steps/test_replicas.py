@@ -11,6 +11,7 @@ from steps.context import StepContext
 from steps.errors import ConcurrentPublishError
 from steps.join import join
 from steps.plan import plan
+from steps.run_request import RunRequest
 from steps.write import write
 from tests.support.runs import INITS, read_main
 
@@ -31,8 +32,8 @@ def test_backfill_and_update_publish_to_every_replica(
     primary = str(tmp_path / "primary.icechunk")
     replicas = [str(tmp_path / "replica.icechunk"), str(tmp_path / "replica.zarr")]
     context = StepContext.create(synthetic, primary, replica_urls=replicas)
-    run_local(context, operation="backfill", run_id="b", append_dim_end=INITS[3], show_progress=False)
-    run_local(context, operation="update", run_id="u", now=INITS[-1], show_progress=False)
+    run_local(context, RunRequest(operation="backfill", run_id="b", append_dim_end=INITS[3]), show_progress=False)
+    run_local(context, RunRequest(operation="update", run_id="u"), now=INITS[-1], show_progress=False)
     expected = read_main(primary)
     assert expected.sizes["init_time"] == len(INITS)
     assert_same_data(read_main(replicas[0]), expected)
@@ -46,9 +47,9 @@ def test_plain_zarr_replica_shows_no_new_position_before_join(
 ) -> None:
     replica = str(tmp_path / "replica.zarr")
     context = StepContext.create(synthetic, str(tmp_path / "p.icechunk"), replica_urls=[replica])
-    run_local(context, operation="backfill", run_id="b", append_dim_end=INITS[2], show_progress=False)
-    plan(context, operation="update", run_id="u", now=INITS[-1])
-    write(context, run_id="u", worker_index=0, workers_total=1)
+    run_local(context, RunRequest(operation="backfill", run_id="b", append_dim_end=INITS[2]), show_progress=False)
+    plan(context, RunRequest(operation="update", run_id="u"), now=INITS[-1])
+    write(context, run_id="u", worker_index=0)
     assert read_zarr(replica).sizes["init_time"] == 2
     join(context, run_id="u")
     assert read_zarr(replica).sizes["init_time"] == len(INITS)
@@ -59,9 +60,9 @@ def test_a_replica_that_moved_stops_the_run_before_the_primary_publishes(
 ) -> None:
     primary, replica = str(tmp_path / "p.icechunk"), str(tmp_path / "r.icechunk")
     context = StepContext.create(synthetic, primary, replica_urls=[replica])
-    run_local(context, operation="backfill", run_id="b", append_dim_end=INITS[2], show_progress=False)
-    plan(context, operation="update", run_id="u", now=INITS[-1])
-    write(context, run_id="u", worker_index=0, workers_total=1)
+    run_local(context, RunRequest(operation="backfill", run_id="b", append_dim_end=INITS[2]), show_progress=False)
+    plan(context, RunRequest(operation="update", run_id="u"), now=INITS[-1])
+    write(context, run_id="u", worker_index=0)
     replica_repo = open_repository(parse_store_config(replica), create=False)
     replica_repo.writable_session("main").commit("someone else", allow_empty=True)
     primary_before = open_repository(parse_store_config(primary), create=False).lookup_branch("main")

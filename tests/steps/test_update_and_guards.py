@@ -13,7 +13,7 @@ from steps.context import StepContext
 from steps.errors import ConcurrentPublishError, SourceUnavailableError
 from steps.join import JoinSummary, join
 from steps.plan import plan
-from steps.run_state import Filters
+from steps.run_request import RunRequest
 from steps.write import write
 from tests.support.runs import INITS, read_main
 from tests.support.synthetic_dataset import LEAD_TIMES, write_source_archive
@@ -25,16 +25,13 @@ NOW = INITS[-1] + pd.Timedelta("1h")
 def backfill(context: StepContext, run_id: str = "b1", overwrite_chunks: bool = False) -> None:
     run_local(
         context,
-        operation="backfill",
-        run_id=run_id,
-        append_dim_end=BACKFILL_END,
-        overwrite_chunks=overwrite_chunks,
+        RunRequest(operation="backfill", run_id=run_id, append_dim_end=BACKFILL_END, overwrite_chunks=overwrite_chunks),
         show_progress=False,
     )
 
 
 def update(context: StepContext, run_id: str = "u1", now: pd.Timestamp = NOW) -> JoinSummary:
-    return run_local(context, operation="update", run_id=run_id, now=now, show_progress=False)
+    return run_local(context, RunRequest(operation="update", run_id=run_id), now=now, show_progress=False)
 
 
 def test_update_appends_new_inits_and_reprocesses_the_latest(synthetic: DynamicalDataset, store_url: str) -> None:
@@ -104,15 +101,14 @@ def test_backfill_over_published_data_needs_overwrite_chunks(
     # extending beyond the published extent needs no flag, and an earlier end never trims
     run_local(
         context,
-        operation="backfill",
-        run_id="b4",
-        append_dim_end=INITS[-1],
-        filters=Filters(start=INITS[4].isoformat()),
+        RunRequest(operation="backfill", run_id="b4", append_dim_end=INITS[-1], filter_start=INITS[4].isoformat()),
         show_progress=False,
     )
     assert read_main(store_url).sizes["init_time"] == 5
     run_local(
-        context, operation="backfill", run_id="b5", append_dim_end=INITS[1], overwrite_chunks=True, show_progress=False
+        context,
+        RunRequest(operation="backfill", run_id="b5", append_dim_end=INITS[1], overwrite_chunks=True),
+        show_progress=False,
     )
     assert read_main(store_url).sizes["init_time"] == 5
 
@@ -128,15 +124,15 @@ def test_structural_drift_is_refused(synthetic: DynamicalDataset, source: Path, 
         )
     )
     with pytest.raises(UserInputError, match="wind_u_10m chunks would change"):
-        plan(context, operation="update", run_id="u-drift", now=NOW)
+        plan(context, RunRequest(operation="update", run_id="u-drift"), now=NOW)
 
 
 def test_two_updates_at_once_one_wins(synthetic: DynamicalDataset, source: Path, store_url: str) -> None:
     context = StepContext.create(synthetic, store_url)
     backfill(context)
     for run_id in ("ua", "ub"):
-        plan(context, operation="update", run_id=run_id, now=NOW)
-        write(context, run_id=run_id, worker_index=0, workers_total=1)
+        plan(context, RunRequest(operation="update", run_id=run_id), now=NOW)
+        write(context, run_id=run_id, worker_index=0)
     assert join(context, run_id="ua").published
     with pytest.raises(ConcurrentPublishError, match="another run published first"):
         join(context, run_id="ub")
@@ -171,11 +167,9 @@ def test_reader_only_sees_complete_states(synthetic: DynamicalDataset, source: P
         update(context)
         run_local(
             context,
-            operation="backfill",
-            run_id="b-over",
-            append_dim_end=INITS[-1],
-            overwrite_chunks=True,
-            workers=2,
+            RunRequest(
+                operation="backfill", run_id="b-over", append_dim_end=INITS[-1], overwrite_chunks=True, workers=2
+            ),
             show_progress=False,
         )
     finally:

@@ -11,6 +11,7 @@ from datasets.common.timestamps import timedelta
 from datasets.common.validation import CheckCurrentData, CheckExpectedShards, CheckReplicaMatchesPrimary
 from pipelines.local import run_local
 from steps.context import StepContext
+from steps.run_request import RunRequest
 from steps.validate import validate
 from tests.support.runs import INITS
 
@@ -21,7 +22,9 @@ NOW = INITS[-1] + timedelta("1h")
 def published(synthetic: DynamicalDataset, source: Path, store_url: str) -> str:
     context = StepContext.create(synthetic, store_url)
     run_local(
-        context, operation="backfill", run_id="b1", append_dim_end=INITS[-1] + timedelta("6h"), show_progress=False
+        context,
+        RunRequest(operation="backfill", run_id="b1", append_dim_end=INITS[-1] + timedelta("6h")),
+        show_progress=False,
     )
     return store_url
 
@@ -85,10 +88,9 @@ def test_replicas_published_by_the_run_match_until_one_is_tampered_with(
     primary = str(tmp_path / "primary.icechunk")
     replicas = [str(tmp_path / "replica.zarr"), str(tmp_path / "replica.icechunk")]
     context = StepContext.create(synthetic, primary, replica_urls=replicas)
-    run_local(context, operation="backfill", run_id="b1", append_dim_end=INITS[4], show_progress=False)
-    monkeypatch.setenv("REFORMAT_REPLICA_URLS", ",".join(replicas))
+    run_local(context, RunRequest(operation="backfill", run_id="b1", append_dim_end=INITS[4]), show_progress=False)
     dataset = synthetic.model_copy(update={"validation": (CheckReplicaMatchesPrimary(),)})
-    report = validate(StepContext.create(dataset, primary), now=NOW)
+    report = validate(StepContext.create(dataset, primary, replica_urls=replicas), now=NOW)
     assert [r.message for r in report.results] == [f"replica {url} matches" for url in replicas]
 
     tampered = zarr.open_array(replicas[0], path="wind_u_10m", mode="r+")

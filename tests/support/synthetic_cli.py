@@ -1,7 +1,8 @@
 """Run the CLI with the synthetic dataset registered, optionally dying with SIGKILL at a named point.
 
 usage: python -m tests.support.synthetic_cli TEMPLATE_DIR SOURCE_DIR KILL_AT -- ARGS...
-KILL_AT: none | write-after-download | write-after-job | join-before-publish | join-after-publish
+KILL_AT: none | plan-before-record | plan-after-record | write-after-download | write-after-job |
+         join-before-publish | join-after-publish | join-after-published-record
 """
 
 import os
@@ -13,9 +14,9 @@ from typing import Any
 import icechunk
 
 from pipelines.cli import build_app, run
-from steps import write as write_module
-from steps.context import StepContext
-from steps.write import WriteSummary
+from steps.events import configure_logging
+from steps.run_state import PLAN, PUBLISHED, RunState
+from steps.write import JOBS_PREFIX
 from tests.support.synthetic_dataset import SyntheticRegionJob, synthetic_dataset
 
 
@@ -23,10 +24,27 @@ def _die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _die_when_writing(name_matches: Any, before: bool) -> None:
+    original = RunState.write_model
+
+    def write_and_die(self: RunState, name: str, value: Any) -> None:
+        if before and name_matches(name):
+            _die()
+        original(self, name, value)
+        if not before and name_matches(name):
+            _die()
+
+    RunState.write_model = write_and_die  # ty: ignore[invalid-assignment]
+
+
 def _install_kill_point(kill_at: str) -> None:
     match kill_at:
         case "none":
             pass
+        case "plan-before-record":  # the temp branch exists, the plan is not recorded
+            _die_when_writing(lambda name: name == PLAN, before=True)
+        case "plan-after-record":
+            _die_when_writing(lambda name: name == PLAN, before=False)
         case "write-after-download":
             original_download = SyntheticRegionJob.download_file
 
@@ -36,24 +54,8 @@ def _install_kill_point(kill_at: str) -> None:
                 raise AssertionError
 
             SyntheticRegionJob.download_file = download_then_die
-        case "write-after-job":
-            original_write = write_module.write
-
-            def write_then_die_after_first_job(
-                context: StepContext, *, run_id: str, worker_index: int, workers_total: int, **kwargs: Any
-            ) -> WriteSummary:
-                return original_write(
-                    context,
-                    run_id=run_id,
-                    worker_index=worker_index,
-                    workers_total=workers_total,
-                    after_job=lambda key: _die(),
-                )
-
-            write_module.write = write_then_die_after_first_job  # ty: ignore[invalid-assignment]
-            import pipelines.step_cli
-
-            pipelines.step_cli.write = write_then_die_after_first_job  # ty: ignore[invalid-assignment]
+        case "write-after-job":  # the first job's result is recorded
+            _die_when_writing(lambda name: name.startswith(JOBS_PREFIX), before=False)
         case "join-before-publish" | "join-after-publish":
             original_reset = icechunk.Repository.reset_branch
 
@@ -64,6 +66,8 @@ def _install_kill_point(kill_at: str) -> None:
                 _die()
 
             icechunk.Repository.reset_branch = reset_and_die
+        case "join-after-published-record":  # published, the temp branch and forks not yet cleaned up
+            _die_when_writing(lambda name: name == PUBLISHED, before=False)
         case other:
             raise SystemExit(f"unknown kill point {other}")
 
@@ -72,4 +76,5 @@ if __name__ == "__main__":
     template_dir, source_dir, kill_at, separator, *args = sys.argv[1:]
     assert separator == "--"
     _install_kill_point(kill_at)
+    configure_logging()
     sys.exit(run(build_app([synthetic_dataset(Path(template_dir), Path(source_dir))]), args))

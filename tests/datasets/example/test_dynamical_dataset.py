@@ -3,6 +3,7 @@ from pathlib import Path
 from datasets.common.timestamps import timedelta
 from pipelines.local import run_local
 from steps.context import StepContext
+from steps.run_request import RunRequest
 from steps.validate import validate
 from tests.datasets.example.test_region_job import DATASET, END, INITS, SOURCE_VARIABLES, write_archive
 
@@ -15,7 +16,7 @@ def backfill(tmp_path: Path, missing_lead: int | None = None) -> StepContext:
     if missing_lead is not None:
         paths[missing_lead].unlink()  # a file of the first init never arrived
     context = StepContext.create(DATASET, str(tmp_path / "store.icechunk"), source_url=str(root))
-    run_local(context, operation="backfill", run_id="b", append_dim_end=END, show_progress=False)
+    run_local(context, RunRequest(operation="backfill", run_id="b", append_dim_end=END), show_progress=False)
     return context
 
 

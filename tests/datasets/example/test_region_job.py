@@ -26,6 +26,7 @@ from pipelines.demo.range_server import RangeServer
 from pipelines.local import run_local
 from steps.context import StepContext
 from steps.metadata import write_metadata
+from steps.run_request import RunRequest
 from tests.support.runs import read_main
 
 DATASET = example_gfs_coarse_forecast()
@@ -159,7 +160,7 @@ def test_backfill_publishes_and_a_missing_file_stays_nan(
     missing = source_file(INITS[1], LEAD_TIMES[1]).relative_path()
     (archive / missing).unlink()
     context = StepContext.create(DATASET, str(tmp_path / "store.icechunk"), http_archive(archive).base_url)
-    summary = run_local(context, operation="backfill", run_id="test", append_dim_end=END, show_progress=False)
+    summary = run_local(context, RunRequest(run_id="test", append_dim_end=END), show_progress=False)
 
     assert summary.published
     assert all(r.not_found == (f"{context.source_url}/{missing}",) for r in summary.variables.values())

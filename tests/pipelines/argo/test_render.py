@@ -9,32 +9,32 @@ import yaml
 
 from datasets.common.config_models import DatasetAttributes
 from datasets.common.dynamical_dataset import DynamicalDataset
-from pipelines.argo.backfill import BackfillRequest, backfill_workflow
+from pipelines.argo.backfill import ArgoRunOptions, backfill_workflow
 from pipelines.argo.lint import lint
 from pipelines.argo.render import check_schedules, render_all, to_yaml, write_manifests
-from pipelines.argo.settings import IMAGE_NAME, IMAGE_TAG, WORKER_INDICES_OUTPUT, ArgoSettings, Param
+from pipelines.argo.settings import IMAGE_NAME, IMAGE_TAG, WORKER_INDICES_OUTPUT, ArgoSettings
+from steps.run_request import RunRequest, argo_name
 from tests.pipelines.argo.conftest import leaf
 from tests.support.argo_schema import schema_errors
 from tests.support.synthetic_dataset import SyntheticTemplateConfig
 
 
 def full_backfill(dataset: DynamicalDataset) -> dict[str, Any]:
-    request = BackfillRequest(
+    request = RunRequest(
         append_dim_end=pd.Timestamp("2024-01-03"),
         filter_start=pd.Timestamp("2024-01-01T06:00"),
         filter_end=pd.Timestamp("2024-01-02"),
         filter_contains=(pd.Timestamp("2024-01-01T12:00"),),
         filter_variable_names=("temperature_2m",),
         workers=4,
-        parallelism=2,
-        image="registry.example/reformatters:test",
         overwrite_chunks=True,
         overwrite_metadata=True,
         run_id="backfill-1",
         store_url="s3://bucket/store.icechunk",
         source_url="https://mirror.example/gfs",
     )
-    return backfill_workflow(dataset, request).to_dict()
+    options = ArgoRunOptions(parallelism=2, image="registry.example/reformatters:test")
+    return backfill_workflow(dataset, request, options).to_dict()
 
 
 def test_every_manifest_validates_strictly_against_argo_schema_and_crds(
@@ -72,20 +72,8 @@ def test_step_commands_follow_the_step_cli_contract(dataset: DynamicalDataset, t
     assert commands["plan"][:4] == ["main", dataset.dataset_id, "step", "plan"]
     assert commands["plan"][-4:-2] == ["--output", "/tmp/outputs/plan.json"]
     assert commands["write"][:4] == ["main", dataset.dataset_id, "step", "write"]
-    for flag, value in [
-        ("--run-id", "{{inputs.parameters.run-id}}"),
-        ("--worker-index", "{{inputs.parameters.worker-index}}"),
-        ("--workers-total", "{{inputs.parameters.workers}}"),
-    ]:
-        assert commands["write"][commands["write"].index(flag) + 1] == value
-    assert commands["join"][:6] == [
-        "main",
-        dataset.dataset_id,
-        "step",
-        "join",
-        "--run-id",
-        "{{inputs.parameters.run-id}}",
-    ]
+    assert commands["write"][commands["write"].index("--worker-index") + 1] == "{{inputs.parameters.worker-index}}"
+    assert commands["join"][:4] == ["main", dataset.dataset_id, "step", "join"]
     assert commands["validate"][:3] == ["main", dataset.dataset_id, "validate"]
 
 
@@ -171,7 +159,7 @@ def test_no_secret_value_reaches_a_manifest(dataset: DynamicalDataset, monkeypat
 def test_parameters_labels_and_housekeeping(dataset: DynamicalDataset, template: dict[str, Any]) -> None:
     spec = template["spec"]
     parameters = {p["name"]: p for p in spec["arguments"]["parameters"]}
-    assert list(parameters) == [str(p) for p in Param]
+    assert list(parameters) == [*(argo_name(f) for f in RunRequest.model_fields), "write-deadline-seconds"]
     assert parameters["run-id"]["value"] == "{{workflow.name}}"
     assert parameters["operation"]["enum"] == ["backfill", "update"]
     assert parameters["workers"]["value"] == str(dataset.operational.update_workers)

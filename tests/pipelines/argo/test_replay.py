@@ -7,9 +7,10 @@ import pytest
 import yaml
 
 from datasets.common.dynamical_dataset import DynamicalDataset
-from pipelines.argo.backfill import BackfillRequest, backfill_workflow
+from pipelines.argo.backfill import backfill_workflow
 from pipelines.argo.render import dataset_manifests, to_yaml
 from pipelines.argo.settings import STORAGE_SECRET, ArgoSettings
+from steps.run_request import RunRequest
 from tests.support.argo_replay import ArgoReplay, Result
 from tests.support.runs import INITS, assert_same_dataset, read_main, run_cli
 from tests.support.synthetic_dataset import FREQUENCY
@@ -25,7 +26,7 @@ def replay_backfill(
 ) -> Result:
     """Render the manifests to YAML text, read them back, and replay a backfill Workflow against them."""
     template_text = to_yaml(dataset_manifests(synthetic, ArgoSettings())["workflow-template.yaml"])
-    request = BackfillRequest(append_dim_end=END, workers=2, store_url=store_url)
+    request = RunRequest(append_dim_end=END, workers=2, store_url=store_url)
     workflow_text = yaml.safe_dump(backfill_workflow(synthetic, request).to_dict())
     template_dir = synthetic.template_config.template_path().parent
 
@@ -126,7 +127,7 @@ def test_every_replayed_pod_is_hardened_and_gets_credentials_only_from_the_secre
         main_command=lambda label, attempt: ["true"],
         scratch=tmp_path,
     )
-    request = BackfillRequest(append_dim_end=END, workers=1)
+    request = RunRequest(append_dim_end=END, workers=1)
     workflow = yaml.safe_load(yaml.safe_dump(backfill_workflow(synthetic, request).to_dict()))
     result = replay.run(workflow)
     assert result.status == "Failed"  # `true` writes no plan output: the DAG stops after plan
@@ -161,7 +162,7 @@ for name in ("--output", "--json"):
         Path(flag(name)).parent.mkdir(parents=True, exist_ok=True)
         Path(flag(name)).write_text("{}")
 if flag("--worker-indices-output"):
-    Path(flag("--worker-indices-output")).write_text(json.dumps(list(range(int(flag("--workers-total"))))))
+    Path(flag("--worker-indices-output")).write_text(json.dumps(list(range(int(env["REFORMAT_WORKERS"])))))
 """
 
 
@@ -192,8 +193,8 @@ def test_the_update_cron_runs_plan_write_join_as_an_update(dataset: DynamicalDat
     )
     assert steps == [("join", ""), ("plan", ""), ("write", "0"), ("write", "1")]
     plan = next(c for c in calls if c["args"][2] == "plan")
-    assert plan["args"][plan["args"].index("--operation") + 1] == "update"
-    assert plan["args"][plan["args"].index("--run-id") + 1] == result.name
+    assert plan["env"]["REFORMAT_OPERATION"] == "update"
+    assert plan["env"]["REFORMAT_RUN_ID"] == result.name
     assert plan["env"]["REFORMAT_APPEND_DIM_END"] == ""
     assert plan["env"]["REFORMAT_OVERWRITE_CHUNKS"] == "false"
     assert plan["env"]["REFORMAT_SOURCE_URL"] == dataset.source_base_url

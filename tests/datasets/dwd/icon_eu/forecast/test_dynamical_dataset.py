@@ -13,6 +13,7 @@ from datasets.dwd.icon_eu.forecast import dwd_icon_eu_forecast
 from pipelines.demo.range_server import RangeServer
 from pipelines.local import run_local
 from steps.context import StepContext
+from steps.run_request import RunRequest
 from steps.validate import validate
 from tests.support.dwd_archive import (
     SmallGridRegionJob,
@@ -72,7 +73,7 @@ def test_updates_survive_vanished_late_and_expired_files(
     for var in data_vars:
         for lead in early:
             write_file(root, var, I1, lead)
-    run_local(context, operation="backfill", run_id="b1", append_dim_end=I2, show_progress=False)
+    run_local(context, RunRequest(operation="backfill", run_id="b1", append_dim_end=I2), show_progress=False)
     backfilled = read_main(context.store.url)
     assert list(backfilled["ingested_forecast_length"].values / np.timedelta64(1, "h")) == [120, 20]
 
@@ -85,7 +86,9 @@ def test_updates_survive_vanished_late_and_expired_files(
     write_test_archive(root, [I2], data_vars)
     server.requests.clear()
 
-    summary = run_local(context, operation="update", run_id="u1", now=I2 + timedelta("4h"), show_progress=False)
+    summary = run_local(
+        context, RunRequest(operation="update", run_id="u1"), now=I2 + timedelta("4h"), show_progress=False
+    )
 
     ds = read_main(context.store.url)
     assert summary.published
@@ -102,7 +105,9 @@ def test_updates_survive_vanished_late_and_expired_files(
     write_test_archive(root, [I3, I4], data_vars)
     server.requests.clear()
     with caplog.at_level(logging.WARNING):
-        summary = run_local(context, operation="update", run_id="u2", now=I2 + timedelta("30h"), show_progress=False)
+        summary = run_local(
+            context, RunRequest(operation="update", run_id="u2"), now=I2 + timedelta("30h"), show_progress=False
+        )
 
     ds = read_main(context.store.url)
     assert summary.published

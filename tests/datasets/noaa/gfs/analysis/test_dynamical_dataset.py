@@ -15,6 +15,7 @@ from pipelines.local import run_local
 from steps.context import StepContext
 from steps.join import join
 from steps.plan import plan
+from steps.run_request import RunRequest
 from steps.validate import validate
 from steps.write import write
 from tests.support.archive_fixtures import TEST_FETCH_SETTINGS
@@ -85,15 +86,19 @@ def test_update_fetches_only_new_hours_and_publishes_atomically(
     dataset = small_grid_analysis_dataset(tmp_path / "template", server.base_url)
     store_url = str(tmp_path / "store.icechunk")
     context = StepContext.create(dataset, store_url)
-    run_local(context, operation="backfill", run_id="b", append_dim_end=START + timedelta("15h"), show_progress=False)
+    run_local(
+        context,
+        RunRequest(operation="backfill", run_id="b", append_dim_end=START + timedelta("15h")),
+        show_progress=False,
+    )
     before = read_main(store_url)
     assert before.sizes["time"] == 15
     backfill_bytes = sum(map(len, requested_bytes(server).values()))
 
     late.with_suffix(".late").rename(late)
     server.requests.clear()
-    plan(context, operation="update", run_id="u", now=START + timedelta("20h10min"))
-    write(context, run_id="u", worker_index=0, workers_total=1)
+    plan(context, RunRequest(operation="update", run_id="u"), now=START + timedelta("20h10min"))
+    write(context, run_id="u", worker_index=0)
     unpublished = read_main(store_url)
     for name in before.data_vars:
         np.testing.assert_array_equal(unpublished[name].values, before[name].values, err_msg=str(name))

@@ -18,6 +18,7 @@ from pipelines.demo.range_server import RangeServer
 from pipelines.local import run_local
 from steps.context import StepContext
 from steps.metadata import open_published
+from steps.run_request import RunRequest
 from tests.support.gfs_archive import (
     SmallGridRegionJob,
     SmallGridTemplateConfig,
@@ -62,7 +63,7 @@ def test_backfill_with_two_workers_stores_every_value_and_lists_failing_urls(
     context = StepContext.create(small_gfs(tmp_path, server.base_url), str(tmp_path / "gfs.icechunk"))
 
     summary = run_local(
-        context, operation="backfill", run_id="b", append_dim_end=INITS[-1] + timedelta("6h"), workers=2
+        context, RunRequest(operation="backfill", run_id="b", append_dim_end=INITS[-1] + timedelta("6h"), workers=2)
     )
 
     assert summary.published
@@ -95,7 +96,7 @@ def test_update_appends_the_new_init_reprocesses_the_latest_and_publishes_once(
     server = http_archive(archive)
     store_url = str(tmp_path / "gfs.icechunk")
     context = StepContext.create(small_gfs(tmp_path, server.base_url), store_url)
-    run_local(context, operation="backfill", run_id="b", append_dim_end=INITS[2], show_progress=False)
+    run_local(context, RunRequest(operation="backfill", run_id="b", append_dim_end=INITS[2]), show_progress=False)
     backfilled = read_main(store_url)
     assert list(backfilled["ingested_forecast_length"].values / np.timedelta64(1, "h")) == [12, 6]
     repo = open_repository(parse_store_config(store_url), create=False)
@@ -104,7 +105,9 @@ def test_update_appends_the_new_init_reprocesses_the_latest_and_publishes_once(
 
     write_test_archive(archive, INITS[1:2], LEADS[7:])
     write_test_archive(archive, INITS[2:], LEADS[:4])
-    summary = run_local(context, operation="update", run_id="u", now=INITS[2] + timedelta("4h"), show_progress=False)
+    summary = run_local(
+        context, RunRequest(operation="update", run_id="u"), now=INITS[2] + timedelta("4h"), show_progress=False
+    )
 
     assert summary.published
     ds = read_main(store_url)

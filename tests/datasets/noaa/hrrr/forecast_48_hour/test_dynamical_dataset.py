@@ -13,6 +13,7 @@ from pipelines.local import run_local
 from steps.context import StepContext
 from steps.join import join
 from steps.plan import plan
+from steps.run_request import RunRequest
 from steps.validate import validate
 from steps.write import write
 from tests.support.hrrr_archive import (
@@ -45,15 +46,15 @@ def test_update_appends_the_new_init_and_publishes_atomically(
     dataset = small_grid_hrrr_dataset(tmp_path / "template", server.base_url)
     store_url = str(tmp_path / "store.icechunk")
     context = StepContext.create(dataset, store_url)
-    run_local(context, operation="backfill", run_id="b", append_dim_end=INITS[2], show_progress=False)
+    run_local(context, RunRequest(operation="backfill", run_id="b", append_dim_end=INITS[2]), show_progress=False)
     before = read_main(store_url)
     assert list(before["ingested_forecast_length"].values / np.timedelta64(1, "h")) == [29, 29]
 
     write_hrrr_archive(archive, INITS[1:2], LEADS[30:])
     write_hrrr_archive(archive, INITS[2:], LEADS)
     server.requests.clear()
-    plan(context, operation="update", run_id="u", now=INITS[2] + timedelta("2h15min"))
-    write(context, run_id="u", worker_index=0, workers_total=1)
+    plan(context, RunRequest(operation="update", run_id="u"), now=INITS[2] + timedelta("2h15min"))
+    write(context, run_id="u", worker_index=0)
     unpublished = read_main(store_url)
     assert unpublished.sizes["init_time"] == 2
     np.testing.assert_array_equal(unpublished["temperature_2m"].values, before["temperature_2m"].values)
