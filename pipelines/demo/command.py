@@ -22,6 +22,7 @@ from datasets.noaa.gfs.forecast import noaa_gfs_forecast
 from datasets.noaa.gfs.forecast.synthetic_archive import write_synthetic_gfs_archive
 from pipelines.demo.map_plot import plot_map
 from pipelines.demo.range_server import RangeServer
+from pipelines.demo.virtual import DEFAULT_VIRTUAL_STORE, archive_folder, how_to_open_virtual, run_virtual_demo
 from pipelines.local import run_local
 from steps.context import StepContext
 from steps.join import JoinSummary
@@ -87,19 +88,32 @@ ds["{MAP_VARIABLE}"].sel(init_time="2021-05-01T00", lead_time="0h").plot()'''
 def add_demo_command(app: typer.Typer) -> None:
     @app.command()
     def demo(
-        store: Annotated[Path, typer.Option("--store", help="Where to write the Icechunk repository.")] = DEFAULT_STORE,
+        store: Annotated[Path | None, typer.Option("--store", help="Where to write the Icechunk repository.")] = None,
         inits: Annotated[int, typer.Option("--inits", help="Init times, every 6 h from 2021-05-01T00.")] = 2,
         hours: Annotated[int, typer.Option("--hours", help="Last lead time, in hours (leads are hourly).")] = 6,
         workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 2,
+        virtual: Annotated[
+            bool, typer.Option("--virtual", help="Build noaa-gfs-forecast-virtual: references into the archive.")
+        ] = False,
     ) -> None:
         """Run the pipeline offline: generate a slice of the GFS archive, serve it on loopback HTTP, backfill
-        noaa-gfs-forecast from it into an Icechunk repository and draw a map."""
-        summary, png = run_demo(store, inits, hours, workers)
+        noaa-gfs-forecast from it into an Icechunk repository and draw a map. With --virtual, keep the slice next to
+        the repository and build noaa-gfs-forecast-virtual from it: references, decoded when read."""
+        if virtual:
+            store = store or DEFAULT_VIRTUAL_STORE
+            summary, png = run_virtual_demo(store, *demo_slice(inits, hours), workers)
+            opening = how_to_open_virtual(store.absolute())
+        else:
+            store = store or DEFAULT_STORE
+            summary, png = run_demo(store, inits, hours, workers)
+            opening = how_to_open(store.absolute())
         store = store.absolute()
         console.print(
             f"\n[bold]{summary.message}[/bold]: {summary.append_dim_extent} init times. The slice holds lead times "
             f"0-{hours} h, so the dataset's other lead times are not found, as expected."
         )
         typer.echo(f"Icechunk repository: {store}")
+        if virtual:
+            typer.echo(f"Source GRIB files it references: {archive_folder(store)}")
         typer.echo(f"Map of {MAP_VARIABLE}: {png.absolute()}")
-        typer.echo(f"Open it with xarray:\n\n{how_to_open(store)}\n")
+        typer.echo(f"Open it with xarray:\n\n{opening}\n")
