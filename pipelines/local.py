@@ -137,7 +137,9 @@ def _write_in_worker(
 
 
 def print_summary(summary: JoinSummary, writes: list[WriteSummary]) -> None:
-    table = Table("variable", "source files ok", "not found", "read failed", "last written", title=summary.message)
+    table = Table(
+        "variable", "source files ok", "not found", "read failed", "retries", "last written", title=summary.message
+    )
     for name, result in sorted(summary.variables.items()):
         last = result.last_append_dim_value
         table.add_row(
@@ -145,6 +147,7 @@ def print_summary(summary: JoinSummary, writes: list[WriteSummary]) -> None:
             str(result.succeeded),
             str(len(result.not_found)),
             str(len(result.read_failed)),
+            str(result.retries),
             last.isoformat() if last is not None else "-",
         )
     console.print(table)

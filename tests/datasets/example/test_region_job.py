@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from datasets.common.results import SourceFileStatus, build_variable_result
+from datasets.common.results import build_variable_result
 from datasets.common.sources.synthetic_archive import GribVariable, expected_value, write_grib_file
 from datasets.common.sources.synthetic_grids import ArchiveGrid
 from datasets.common.timestamps import timedelta
@@ -173,9 +173,7 @@ def test_backfill_publishes_and_a_missing_file_stays_nan(
 
 
 def test_an_update_records_the_longest_lead_time_written(template: xr.Dataset) -> None:
-    outcomes = [
-        ("url", {"init_time": INITS[0], "lead_time": lead}, SourceFileStatus.succeeded, "") for lead in LEAD_TIMES[:3]
-    ]
+    outcomes = [("url", {"init_time": INITS[0], "lead_time": lead}, None) for lead in LEAD_TIMES[:3]]
     result = build_variable_result(CONFIG.data_vars[0].name, CONFIG.append_dim, outcomes, {})
     ds = ExampleRegionJob.update_template_with_results(template, {result.name: result}, CONFIG.append_dim)
     assert ds.sizes[CONFIG.append_dim] == 1
