@@ -8,7 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from datasets.common.dynamical_dataset import DynamicalDataset
-from datasets.common.region_job import append_dim_shard_size
+from datasets.common.shard_blocks import append_dim_shard_size
 from datasets.common.timestamps import timestamp
 from datasets.common.validation import ValidationReport
 from pipelines.availability_plot import plot_availability

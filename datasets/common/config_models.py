@@ -1,8 +1,11 @@
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, NotRequired, TypedDict, Unpack
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from datasets.common.transforms.deaccumulation import NEGATIVE_RATE_TOLERANCE
+from datasets.common.transforms.units import UnitConversion
 
 type StepType = Literal["instant", "accum", "avg", "min", "max"]
 
@@ -106,7 +109,23 @@ class DataVarAttrs(FrozenBaseModel):
 
 
 class BaseInternalAttrs(FrozenBaseModel):
+    """What a variable declares beyond its metadata: its transform chain (datasets/common/transforms/chain.py applies
+    it in this order: unit conversion, deaccumulation or deaveraging, rounding). Subclasses add where it is in the
+    source."""
+
+    unit_conversion: UnitConversion | None = None
+    # Along the step dim (lead_time; time for an analysis): running totals become the average rate per second since
+    # the previous step, or averages over a window the average over each step.
+    deaccumulate_to_rate: bool = False
+    deaverage: bool = False
+    window_reset_hours: int | None = None  # the windows restart at multiples of it; None: only at step 0
+    negative_rate_tolerance: float = NEGATIVE_RATE_TOLERANCE  # rates below it are bad data: NaN
     keep_mantissa_bits: int | Literal["no-rounding"]
+
+    @model_validator(mode="after")
+    def _one_step_transform(self) -> "BaseInternalAttrs":
+        assert not (self.deaccumulate_to_rate and self.deaverage), "deaccumulate or deaverage, not both"
+        return self
 
     @property
     def has_hour_0_values(self) -> bool:
@@ -125,6 +144,47 @@ class DataVar[InternalAttrs: BaseInternalAttrs](FrozenBaseModel):
         if not name.replace("_", "").isalnum() or name != name.lower():
             raise ValueError(f"variable names are lowercase snake_case, got {name!r}")
         return name
+
+
+class DataVarDeclaration(TypedDict):
+    """The keywords every variable is declared with: its name and attributes (DataVarAttrs), with `flags` mapping
+    each value of a categorical variable to its meaning."""
+
+    name: str
+    long_name: str
+    short_name: str
+    units: str
+    step_type: NotRequired[StepType]  # default "instant"
+    standard_name: NotRequired[str | None]
+    comment: NotRequired[str | None]
+    flags: NotRequired[Mapping[int, str] | None]
+
+
+class DataVarDeclarations(FrozenBaseModel):
+    """Declares a dataset's variables: what they share (their encoding here; a provider's subclass adds more) and,
+    in the provider's `var(...)`, each variable by keyword."""
+
+    encoding: Encoding
+
+    def declare[IA: BaseInternalAttrs](
+        self, internal_attrs: IA, **declaration: Unpack[DataVarDeclaration]
+    ) -> DataVar[IA]:
+        flags = declaration.get("flags")
+        return DataVar(
+            name=declaration["name"],
+            encoding=self.encoding,
+            attrs=DataVarAttrs(
+                long_name=declaration["long_name"],
+                short_name=declaration["short_name"],
+                units=declaration["units"],
+                step_type=declaration.get("step_type", "instant"),
+                standard_name=declaration.get("standard_name"),
+                comment=declaration.get("comment"),
+                flag_values=tuple(flags) if flags else None,
+                flag_meanings=" ".join(flags.values()) if flags else None,
+            ),
+            internal_attrs=internal_attrs,
+        )
 
 
 class CoordinateAttrs(FrozenBaseModel):

@@ -61,6 +61,8 @@ class DynamicalDataset[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
     region_job_class: Annotated[type[RegionJob[DV, SFC]], SkipValidation]
     operational: OperationalConfig
     source_base_url: str
+    # Whether the cluster runs it: `main render-argo` writes manifests only for deployable datasets.
+    deployable: bool = True
     primary_store_url: str | None = None
     replica_store_urls: tuple[str, ...] = ()
     validation: tuple[Validator, ...] = default_validators()

@@ -1,6 +1,6 @@
-"""Coordinates every forecast dataset shares: init/lead/valid time, forecast lengths, lat/lon, CRS."""
+"""Coordinates datasets share: init/lead/valid time, forecast lengths, ensemble members, lat/lon, CRS."""
 
-from collections.abc import Mapping, Sized
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -14,7 +14,9 @@ from datasets.common.config_models import (
     CoordinateAttrs,
     Encoding,
 )
+from datasets.common.results import VariableResult
 from datasets.common.template_config import CoordinateValues
+from datasets.common.timestamps import timestamp
 
 TIME_UNITS = "seconds since 1970-01-01"
 NAT_INT64 = int(np.iinfo(np.int64).min)
@@ -112,20 +114,6 @@ def sphere_spatial_ref_coordinate(radius_m: float = NCEP_EARTH_RADIUS_M, source:
     return spatial_ref_coordinate(sphere_latitude_longitude_crs(radius_m), sphere_comment(radius_m, source))
 
 
-def latitude_longitude_forecast_coordinates(
-    dimension_coordinates: Mapping[str, Sized], spatial_ref: Coordinate, *others: Coordinate
-) -> tuple[Coordinate, ...]:
-    """Every coordinate of a forecast on a latitude/longitude grid, sized from its dimension coordinates."""
-    return (
-        *forecast_time_coordinates(len(dimension_coordinates["lead_time"])),
-        *others,
-        *latitude_longitude_coordinates(
-            len(dimension_coordinates["latitude"]), len(dimension_coordinates["longitude"])
-        ),
-        spatial_ref,
-    )
-
-
 class GlobalQuarterDegreeGrid:
     """Latitude 90 to -90 and longitude -180 to 179.75 every 0.25 degrees, for a TemplateConfig to inherit."""
 
@@ -148,8 +136,24 @@ def derive_forecast_coordinates(ds: xr.Dataset, expected_forecast_length: pd.Tim
             ("init_time",),
             np.full(init_times.size, np.timedelta64("NaT", "ns"), dtype="timedelta64[ns]"),
         ),
-        "spatial_ref": ((), np.int64(0)),
     }
+
+
+def record_ingested_forecast_length(
+    ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
+) -> xr.Dataset:
+    """`ds` with the longest lead time any variable wrote per init (in `results`) as its ingested_forecast_length."""
+    longest: dict[pd.Timestamp, int] = {}
+    for result in results.values():
+        for position, maxima in result.coverage.items():
+            if "lead_time" in maxima:
+                key = timestamp(position)
+                longest[key] = max(longest.get(key, 0), int(maxima["lead_time"]))
+    ingested = ds["ingested_forecast_length"].values.copy()
+    for i, position in enumerate(pd.DatetimeIndex(ds[append_dim].values)):
+        if position in longest:
+            ingested[i] = np.timedelta64(longest[timestamp(position)], "s")
+    return ds.assign_coords(ingested_forecast_length=ds["ingested_forecast_length"].copy(data=ingested))
 
 
 def ensemble_member_coordinate(n_members: int, comment: str) -> Coordinate:

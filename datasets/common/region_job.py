@@ -13,14 +13,15 @@ from zarr.abc.store import Store
 
 from datasets.common.config_models import DataVar, FrozenBaseModel
 from datasets.common.errors import SourceNotFoundError, SourceReadError
+from datasets.common.forecast_coordinates import record_ingested_forecast_length
 from datasets.common.region_layout import RegionLayout
 from datasets.common.results import SourceFault, SourceFileStatus, VariableResult, build_variable_result
-from datasets.common.shard_blocks import Block, BlockPlan, plan_blocks, shard_shape
+from datasets.common.shard_blocks import Block, BlockPlan, append_dim_shard_size, plan_blocks, shard_shape
 from datasets.common.shard_writer import write_block
 from datasets.common.source_file import SourceFileCoord, remove_local_copies
 from datasets.common.sources.retry import counting_retries
 from datasets.common.timestamps import timestamp
-from datasets.common.transforms.rounding import round_for_storage
+from datasets.common.transforms.chain import apply_transforms
 
 type ProgressCallback = Callable[[str, float], None]
 
@@ -50,6 +51,8 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
     # no source file locates, e.g. latitude and longitude), every source message decoded once per block.
     memory_budget_bytes: ClassVar[int | None] = None
     block_dims: ClassVar[tuple[str, ...]] = ()
+    # The dim accumulations and window averages run along (see datasets/common/transforms/chain.py).
+    step_dim: ClassVar[str] = "lead_time"
 
     @classmethod
     def source_groups(cls, data_vars: Sequence[DV]) -> Sequence[Sequence[DV]]:
@@ -84,13 +87,13 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         `coord.field_bytes` for a field the file lacks, or by decoding) costs only this (variable, file) cell."""
 
     def apply_data_transformations(self, data_array: xr.DataArray, data_var: DV) -> Mapping[str, int]:
-        """Transform the processing-region array in place; return counters worth reporting.
+        """Transform the processing-region array in place; return counters worth reporting. The default applies
+        the transform chain the variable's internal attrs declare: override only for a transform of your own.
 
         Along the dims a source file locates besides the append dim (e.g. lead_time), the array stops after the
         last position whose file was downloaded (the rest is stored as NaN); positions without data are NaN.
         """
-        round_for_storage(data_array.values, data_var.internal_attrs)
-        return {}
+        return apply_transforms(data_array, data_var.internal_attrs, self.step_dim)
 
     @classmethod
     def update_template_with_results(
@@ -104,17 +107,7 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         ds = template_ds.sel({append_dim: slice(None, last)})
         if "ingested_forecast_length" not in ds.coords:
             return ds
-        longest: dict[pd.Timestamp, int] = {}
-        for result in results.values():
-            for position, maxima in result.coverage.items():
-                if "lead_time" in maxima:
-                    key = timestamp(position)
-                    longest[key] = max(longest.get(key, 0), int(maxima["lead_time"]))
-        ingested = ds["ingested_forecast_length"].values.copy()
-        for i, position in enumerate(pd.DatetimeIndex(ds[append_dim].values)):
-            if position in longest:
-                ingested[i] = np.timedelta64(longest[timestamp(position)], "s")
-        return ds.assign_coords(ingested_forecast_length=ds["ingested_forecast_length"].copy(data=ingested))
+        return record_ingested_forecast_length(ds, results, append_dim)
 
     @classmethod
     def operational_update_jobs(
@@ -126,18 +119,33 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         now: pd.Timestamp,
         source_url: str | None = None,
     ) -> tuple[list[Self], xr.Dataset]:
-        """Reprocess the latest published append-dim position and everything after it, up to now."""
-        last_published = timestamp(published_ds[append_dim].values[-1])
+        """The template up to now and the jobs of the shards holding `update_positions`."""
         template_ds = get_template(timestamp(now.floor("s") + pd.Timedelta(seconds=1)))
+        positions = cls.update_positions(published_ds, template_ds, append_dim, now, source_url)
+        if positions.empty:
+            return [], template_ds
         jobs = cls.get_jobs(
             template_ds,
             append_dim,
             all_data_vars,
-            filter_start=last_published,
+            filter_contains=list(positions),
             source_url=source_url,
             published_extent=published_ds.sizes[append_dim],
         )
         return jobs, template_ds
+
+    @classmethod
+    def update_positions(
+        cls,
+        published_ds: xr.Dataset,
+        template_ds: xr.Dataset,
+        append_dim: str,
+        now: pd.Timestamp,
+        source_url: str | None,
+    ) -> pd.DatetimeIndex:
+        """The append-dim values an update (re)processes: the latest published one and every later one."""
+        values = pd.DatetimeIndex(template_ds[append_dim].values)
+        return values[values >= timestamp(published_ds[append_dim].values[-1])]
 
     @classmethod
     def get_jobs(
@@ -368,14 +376,6 @@ def job_key(append_dim: str, region: slice, variable_names: Sequence[str]) -> st
         digest = hashlib.sha256(names.encode()).hexdigest()[:12]
         names = f"{variable_names[0]}+{len(variable_names) - 1}-more-{digest}"
     return f"{append_dim}-{region.start}-{region.stop}-{names}"
-
-
-def append_dim_shard_size(template_ds: xr.Dataset, append_dim: str, data_vars: Sequence[DataVar[Any]]) -> int:
-    sizes = set()
-    for var in data_vars:
-        sizes.add(shard_shape(template_ds[var.name])[template_ds[var.name].dims.index(append_dim)])
-    assert len(sizes) == 1, f"data variables disagree on the append-dim shard size: {sizes}"
-    return sizes.pop()
 
 
 def split_variables[J: RegionJob[Any, Any]](jobs: Sequence[J], parts: int) -> list[J]:

@@ -4,8 +4,11 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import xarray as xr
+
+from datasets.common.config_models import DataVar
 
 # Block dim -> slice of it; `{}` is the whole region
 type Block = Mapping[str, slice]
@@ -20,6 +23,14 @@ class BlockPlan:
 
 def shard_shape(template_var: xr.DataArray) -> tuple[int, ...]:
     return tuple(template_var.encoding.get("shards") or template_var.encoding["chunks"])
+
+
+def append_dim_shard_size(template_ds: xr.Dataset, append_dim: str, data_vars: Sequence[DataVar[Any]]) -> int:
+    sizes = set()
+    for var in data_vars:
+        sizes.add(shard_shape(template_ds[var.name])[template_ds[var.name].dims.index(append_dim)])
+    assert len(sizes) == 1, f"data variables disagree on the append-dim shard size: {sizes}"
+    return sizes.pop()
 
 
 def plan_blocks(

@@ -99,9 +99,10 @@ class TemplateConfig[DV: DataVar[Any]](FrozenBaseModel):
 
     def update_template(self, path: Path | None = None) -> Path:
         path = path or self.template_path()
+        template = self.build_template()  # before removing the old one: a config that fails leaves it in place
         if path.exists():
             shutil.rmtree(path)
-        self.build_template().to_zarr(path, mode="w", compute=False, zarr_format=3, consolidated=False)
+        template.to_zarr(path, mode="w", compute=False, zarr_format=3, consolidated=False)
         sort_zarr_json(path)
         return path
 

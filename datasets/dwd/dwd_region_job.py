@@ -7,65 +7,24 @@ touches the disk. Lead times are DWD's output steps: the template's lead_time co
 
 import logging
 from abc import abstractmethod
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, Literal, Self, cast
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, cast
 
 import eccodes
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from datasets.common.config_models import BaseInternalAttrs, DataVar
 from datasets.common.errors import SourceReadError
 from datasets.common.region_job import RegionJob
 from datasets.common.source_file import SourceFileCoord
 from datasets.common.sources.compression import decompress_bz2_file
 from datasets.common.sources.fetch import cache_dir, download_to_file, join_url
 from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message
-from datasets.common.sources.noaa_idx import instant_forecast_text, window_forecast_text
-from datasets.common.timestamps import timedelta, timestamp
-from datasets.common.transforms.deaccumulation import deaccumulate_to_rates_inplace
-from datasets.common.transforms.deaveraging import deaverage_to_interval_means_inplace
-from datasets.common.transforms.rounding import round_for_storage
-from datasets.common.transforms.units import kelvin_to_celsius_inplace
+from datasets.common.timestamps import timedelta
+from datasets.dwd.dwd_variables import DwdDataVar
 
 logger = logging.getLogger(__name__)
-
-# How DWD encodes a statistical field: totals and means run from the init time, maxima from the previous output step.
-type DwdStatistic = Literal["accumulation_since_init", "average_since_init", "maximum_since_previous_output"]
-DEACCUMULATION_INVALID = "deaccumulation_invalid_values"
-# Longer than any forecast: an accumulation since the init never restarts after lead 0.
-NEVER_RESETS = np.timedelta64(100_000, "h")
-
-
-class DwdInternalAttrs(BaseInternalAttrs):
-    """Where a variable lives on DWD's server and how its GRIB message must identify itself."""
-
-    dwd_param: str  # lower case, as in the directory name; file names spell it in upper case
-    grib_parameter: tuple[int, int, int]  # (discipline, parameterCategory, parameterNumber)
-    grib_level: str  # the level as wgrib2 names it, e.g. "2 m above ground"
-    statistic: DwdStatistic | None = None  # None: an instant field
-    unit_conversion: Literal["kelvin_to_celsius"] | None = None
-
-    @property
-    def has_hour_0_values(self) -> bool:
-        return self.statistic is None
-
-    def expected_field(self, lead_time: pd.Timedelta, previous_lead_time: pd.Timedelta | None) -> ExpectedField:
-        match self.statistic:
-            case None:
-                forecast = instant_forecast_text(lead_time)
-            case "accumulation_since_init":
-                forecast = window_forecast_text(lead_time, timedelta(0), "acc")
-            case "average_since_init":
-                forecast = window_forecast_text(lead_time, timedelta(0), "ave")
-            case "maximum_since_previous_output":
-                assert previous_lead_time is not None, f"{self.dwd_param}: a maximum needs the previous output step"
-                forecast = window_forecast_text(lead_time, previous_lead_time, "max")
-        return ExpectedField(level=self.grib_level, forecast=forecast)
-
-
-type DwdDataVar = DataVar[DwdInternalAttrs]
 
 
 class DwdSourceFileCoord(SourceFileCoord):
@@ -164,47 +123,26 @@ class DwdRegionJob[SFC: DwdSourceFileCoord](RegionJob[DwdDataVar, SFC]):
         check_parameter(message, data_var.internal_attrs.grib_parameter, coord.init_time)
         return values
 
-    def apply_data_transformations(self, data_array: xr.DataArray, data_var: DwdDataVar) -> Mapping[str, int]:
-        attrs = data_var.internal_attrs
-        values = data_array.values
-        leads = data_array["lead_time"].values
-        axis = data_array.get_axis_num("lead_time")
-        assert isinstance(axis, int)
-        counters = {}
-        if attrs.unit_conversion == "kelvin_to_celsius":
-            kelvin_to_celsius_inplace(values)
-        match attrs.statistic:
-            case "accumulation_since_init":
-                counters[DEACCUMULATION_INVALID] = deaccumulate_to_rates_inplace(values, leads, NEVER_RESETS, axis)
-            case "average_since_init":
-                deaverage_to_interval_means_inplace(values, leads, axis)
-            case "maximum_since_previous_output" | None:
-                pass
-        round_for_storage(values, attrs)
-        return counters
-
     @classmethod
     def serves_only_recent_runs(cls, source_url: str | None) -> bool:
         """True for DWD's own server; a mirror given as the source URL keeps whatever it archived."""
         return (source_url or cls.default_source_url).rstrip("/") == cls.default_source_url.rstrip("/")
 
     @classmethod
-    def operational_update_jobs(
+    def update_positions(
         cls,
         published_ds: xr.Dataset,
-        get_template: Callable[[pd.Timestamp], xr.Dataset],
+        template_ds: xr.Dataset,
         append_dim: str,
-        all_data_vars: Sequence[DwdDataVar],
         now: pd.Timestamp,
-        source_url: str | None = None,
-    ) -> tuple[list[Self], xr.Dataset]:
-        """Process new inits and reprocess published ones that may still gain files, while they are online.
+        source_url: str | None,
+    ) -> pd.DatetimeIndex:
+        """New inits, and published ones that may still gain files, while they are online.
 
         Published inits younger than the retention are reprocessed if they are the latest or incomplete
         (ingested < expected forecast length), so files that appeared late are picked up. New inits are
         processed if DWD still serves them (always, for a mirror); older ones stay empty and are reported.
         """
-        template_ds = get_template(timestamp(now.floor("s") + pd.Timedelta(seconds=1)))
         published = pd.DatetimeIndex(published_ds[append_dim].values)
         complete = published_ds["ingested_forecast_length"].values >= published_ds["expected_forecast_length"].values
         incomplete = set(published[~complete])
@@ -229,7 +167,4 @@ class DwdRegionJob[SFC: DwdSourceFileCoord](RegionJob[DwdDataVar, SFC]):
                 gone[-1].isoformat(),
                 cls.source_retention,
             )
-        if not wanted:
-            return [], template_ds
-        jobs = cls.get_jobs(template_ds, append_dim, all_data_vars, filter_contains=wanted, source_url=source_url)
-        return jobs, template_ds
+        return pd.DatetimeIndex(wanted)

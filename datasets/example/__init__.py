@@ -1,11 +1,12 @@
-"""A small, complete dataset that doubles as a guide for integrating a new one.
+"""example-gfs-coarse-forecast: a small, complete dataset (a GFS-layout archive on a 2.5 degree grid, three
+variables) in the shape every integration starts from: `main initialize-new-integration` copies this package and
+its test under the new dataset's names.
 
-Read the three modules in order:
-
-1. `template_config.py` - WHAT the dataset is: dimensions, coordinates, variables, encodings, attributes.
-2. `region_job.py` - HOW one region (one shard along the append dimension) is filled from source files.
-3. `dynamical_dataset.py` - HOW it runs: the two above, plus where the data comes from and operations.
-
-After changing the template config, run `uv run main example-gfs-coarse-forecast update-template` and
-commit `templates/latest.zarr`: every later run builds its template from that checked-in copy.
+Edit, in order: template_config.py (what the dataset is), region_job.py (where each source file is and which grid
+it is on), dynamical_dataset.py (source URL, operations, whether it is deployed), keeping the test in step.
+docs/dataset_integration_guide.md walks through each step.
 """
+
+from datasets.example.dynamical_dataset import example_gfs_coarse_forecast
+
+__all__ = ["example_gfs_coarse_forecast"]

@@ -2,18 +2,14 @@
 
 The framework (`RegionJob.process`) runs, for each group from `source_groups`:
   generate_source_file_coords -> download_file (in parallel) -> read_data per variable and file
-  -> apply_data_transformations -> write whole shards,
+  -> apply_data_transformations (the transform chain each variable declares) -> write whole shards,
 and records per source file whether it succeeded, was not found or failed to read. A dataset overrides
-only the hooks that differ; here almost everything comes from the NOAA base class.
+only the hooks that differ; here everything but the file layout and the grid comes from the NOAA base class.
 """
 
-from collections.abc import Mapping
-
-import xarray as xr
+from typing import ClassVar
 
 from datasets.common.sources.grib import GridSpec
-from datasets.common.transforms.units import kelvin_to_celsius_inplace
-from datasets.example.template_config import ExampleDataVar
 from datasets.noaa.noaa_region_job import NoaaRegionJob, NoaaSourceFileCoord
 
 
@@ -44,32 +40,18 @@ class ExampleRegionJob(NoaaRegionJob[ExampleSourceFileCoord]):
     #     one group, right when every variable is in the same file (as here).
     # get_processing_region(): the append-dim slice to read; pad it when a transform needs neighbours
     #     (e.g. deaccumulation needs the previous step), the job writes only `region`.
-    # operational_update_jobs(...): the default reprocesses the latest published init and appends newer ones.
+    # apply_data_transformations(data_array, data_var): the transform chain the variable's internal attrs
+    #     declare (unit conversion, accumulations to rates along `step_dim`, rounding); override only for a
+    #     transform of your own, as a pure numpy function in datasets/common/transforms/.
+    # update_positions(...): what an update (re)processes; the default is the latest published init and every
+    #     newer one.
 
-    source_file_coord_class = ExampleSourceFileCoord
-    # The grid every message must be on, as encoded in the file (0..357.5 east, 90..-90 north).
-    grid = GridSpec(
-        grid_type="regular_ll",
-        ni=144,
-        nj=73,
-        first_latitude=90.0,
-        first_longitude=0.0,
-        last_latitude=-90.0,
-        last_longitude=357.5,
-    )
+    source_file_coord_class: ClassVar[type[NoaaSourceFileCoord]] = ExampleSourceFileCoord
+    # The grid every message must be on, as encoded in the file (`main inspect-grib FILE` shows it): 0..357.5 east,
+    # 90..-90 north.
+    grid: ClassVar[GridSpec] = GridSpec.global_latitude_longitude(2.5)
     # The template's longitudes run -180..177.5, so decoded rows are rolled by half a turn.
-    roll_longitude = True
-
-    def apply_data_transformations(self, data_array: xr.DataArray, data_var: ExampleDataVar) -> Mapping[str, int]:
-        """Transform the whole processing region of one variable in place, before it is written.
-
-        Keep transforms pure numpy functions; return counters worth reporting (e.g. values set to NaN).
-        The base implementation rounds the float32 mantissa to `keep_mantissa_bits` (better compression),
-        so call it last.
-        """
-        if data_var.internal_attrs.kelvin_to_celsius:
-            kelvin_to_celsius_inplace(data_array.values)
-        return super().apply_data_transformations(data_array, data_var)
+    roll_longitude: ClassVar[bool] = True
 
     # Not overridden here: `update_template_with_results`. After every job of an update ran, the base class
     # trims the append dim to the last init any variable wrote and fills `ingested_forecast_length` with

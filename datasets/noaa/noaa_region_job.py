@@ -4,63 +4,20 @@ import contextlib
 import hashlib
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Literal, cast
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
 import xarray as xr
-from pydantic import model_validator
 
-from datasets.common.config_models import BaseInternalAttrs, DataVar
 from datasets.common.errors import SourceNotFoundError
 from datasets.common.region_job import RegionJob
 from datasets.common.results import SourceFault
 from datasets.common.source_file import SourceFileCoord, download_fields
 from datasets.common.sources.fetch import ByteRange, cache_dir, fetch_bytes, join_url
 from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, message_at_start
-from datasets.common.sources.noaa_idx import IdxMessage, WindowKind, forecast_text, parse_idx, select_message
-from datasets.common.transforms.deaccumulation import deaccumulate_to_rates_inplace
-from datasets.common.transforms.rounding import round_for_storage
-from datasets.common.transforms.units import kelvin_to_celsius_inplace
-
-type UnitConversion = Literal["kelvin_to_celsius"]
-
-DEACCUMULATION_INVALID = "deaccumulation_invalid_values"
-
-
-class NoaaInternalAttrs(BaseInternalAttrs):
-    """Where a variable lives in a NOAA file (its `.idx` identity) and how it becomes the stored value."""
-
-    grib_element: str
-    grib_index_level: str
-    window_kind: WindowKind | None = None  # None: an instant field
-    window_reset_hours: int | None = None
-    deaccumulate_to_rate: bool = False
-    unit_conversion: UnitConversion | None = None
-    # Elements that carry the same field in some files (older files may use another name).
-    alternative_grib_elements: tuple[str, ...] = ()
-
-    @model_validator(mode="after")
-    def _consistent_window(self) -> "NoaaInternalAttrs":
-        assert (self.window_kind is None) == (self.window_reset_hours is None), "a window needs a reset period"
-        assert not self.deaccumulate_to_rate or self.window_kind == "acc", "only accumulations deaccumulate"
-        return self
-
-    @property
-    def has_hour_0_values(self) -> bool:
-        return self.window_kind is None
-
-    def expected_field(self, lead_time: pd.Timedelta) -> ExpectedField:
-        forecast = forecast_text(lead_time, self.window_kind, self.window_reset_hours)
-        return ExpectedField(
-            element=self.grib_element,
-            level=self.grib_index_level,
-            forecast=forecast,
-            alternative_elements=self.alternative_grib_elements,
-        )
-
-
-type NoaaDataVar = DataVar[Any]  # a DataVar whose internal_attrs is a NoaaInternalAttrs (or a subclass)
+from datasets.common.sources.noaa_idx import IdxMessage, parse_idx, select_message
+from datasets.noaa.noaa_variables import NoaaDataVar, NoaaInternalAttrs
 
 
 class NoaaSourceFileCoord(SourceFileCoord):
@@ -150,23 +107,6 @@ class NoaaRegionJob[SFC: NoaaSourceFileCoord](RegionJob[NoaaDataVar, SFC]):
         messages = parse_idx(fetch_bytes(coord.index_url()).decode())
         dest = cache_dir(str(self.template_ds.attrs["dataset_id"])) / coord.local_name()
         return download_fields(coord, dest, [field_range(messages, field) for field in coord.fields])
-
-    def apply_data_transformations(self, data_array: xr.DataArray, data_var: NoaaDataVar) -> Mapping[str, int]:
-        """Unit conversion, accumulations to rates along lead_time, then rounding."""
-        attrs = data_var.internal_attrs
-        values = data_array.values
-        counters = {}
-        if attrs.unit_conversion == "kelvin_to_celsius":
-            kelvin_to_celsius_inplace(values)
-        if attrs.deaccumulate_to_rate:
-            counters[DEACCUMULATION_INVALID] = deaccumulate_to_rates_inplace(
-                values,
-                data_array["lead_time"].values,
-                np.timedelta64(attrs.window_reset_hours, "h"),
-                axis=data_array.get_axis_num("lead_time"),
-            )
-        round_for_storage(values, attrs)
-        return counters
 
     def read_data(self, coord: SFC, data_var: NoaaDataVar) -> np.ndarray:
         if not needs_message(data_var.internal_attrs, coord.lead_time):

@@ -7,7 +7,7 @@ import numpy as np
 from datasets.common.config_models import DatasetAttributes, DataVar, Encoding
 from datasets.common.sources.grib import GridSpec
 from datasets.common.virtual.codec import GribCodec
-from datasets.noaa.noaa_region_job import NoaaInternalAttrs
+from datasets.noaa.noaa_variables import NoaaInternalAttrs
 
 RAW_VALUES_COMMENT = (
     "Virtual: the source GRIB message's values in the source's units, decoded when read (Zarr codec "

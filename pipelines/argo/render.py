@@ -163,9 +163,9 @@ def to_yaml(manifest: Manifest) -> str:
 
 
 def render_all(datasets: Sequence[DynamicalDataset[Any, Any]], settings: ArgoSettings) -> dict[str, Manifest]:
-    """Every generated file under argo/, keyed by its path relative to argo/."""
+    """Every generated file under argo/ for the deployable datasets, keyed by its path relative to argo/."""
     files: dict[str, Manifest] = {}
-    for dataset in sorted(datasets, key=lambda d: d.dataset_id):
+    for dataset in sorted((d for d in datasets if d.deployable), key=lambda d: d.dataset_id):
         for name, manifest in dataset_manifests(dataset, settings).items():
             files[f"{dataset.dataset_id}/{name}"] = manifest
     problems = lint(list(files.values()))

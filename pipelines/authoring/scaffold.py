@@ -1,4 +1,5 @@
-"""`main initialize-new-integration`: render a working dataset package and its test from templates/."""
+"""`main initialize-new-integration`: a new dataset package and its test, copied from the example dataset
+(datasets/example, tests/datasets/example) under the new dataset's names. The example is the one teaching source."""
 
 import importlib
 import importlib.util
@@ -8,9 +9,6 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
-
-import jinja2
 
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.errors import UserInputError
@@ -18,17 +16,21 @@ from pipelines.authoring.registry_edit import register_dataset
 
 NAME = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 RESERVED_PROVIDERS = frozenset({"common", "example"})
-TEMPLATES = Path("templates") / "new_integration"
 REGISTRY = Path("datasets") / "registry.py"
-# Rendered from TEMPLATES/dataset/NAME.jinja into the dataset's package and TEMPLATES/tests/NAME.jinja into its tests.
+# Copied from the example's package and from its tests.
 DATASET_FILES = ("__init__.py", "template_config.py", "region_job.py", "dynamical_dataset.py")
 TEST_FILES = ("test_region_job.py",)
 
 
 class IntegrationNames(FrozenBaseModel):
-    provider: str
-    model: str
-    variant: str
+    """Every name a dataset integration goes by."""
+
+    dataset_id: str
+    title: str  # the dataset's name attribute
+    package_dir: Path
+    test_dir: Path
+    factory: str  # the function returning its DynamicalDataset
+    class_prefix: str
 
     @classmethod
     def parse(cls, provider: str, model: str, variant: str) -> "IntegrationNames":
@@ -40,64 +42,62 @@ class IntegrationNames(FrozenBaseModel):
                 )
         if provider in RESERVED_PROVIDERS:
             raise UserInputError(f"invalid provider {provider!r}: datasets/{provider} is reserved")
-        return cls(provider=provider, model=model, variant=variant)
-
-    @property
-    def parts(self) -> tuple[str, str, str]:
-        return (self.provider, self.model, self.variant)
-
-    @property
-    def dataset_id(self) -> str:
-        return "-".join(self.parts).replace("_", "-")
+        parts = (provider, model, variant)
+        return cls(
+            dataset_id="-".join(parts).replace("_", "-"),
+            title=" ".join(word.capitalize() for part in parts for word in part.split("_")),
+            package_dir=Path("datasets", *parts),
+            test_dir=Path("tests", "datasets", *parts),
+            factory="_".join(parts),
+            class_prefix="".join(word.capitalize() for part in parts for word in part.split("_")),
+        )
 
     @property
     def package(self) -> str:
-        return "datasets." + ".".join(self.parts)
+        return ".".join(self.package_dir.parts)
 
     @property
-    def factory(self) -> str:
-        return "_".join(self.parts)
-
-    @property
-    def class_prefix(self) -> str:
-        return "".join(word.capitalize() for part in self.parts for word in part.split("_"))
-
-    @property
-    def title(self) -> str:
-        return " ".join(word.capitalize() for part in self.parts for word in part.split("_"))
-
-    @property
-    def package_dir(self) -> Path:
-        return Path("datasets", *self.parts)
-
-    @property
-    def test_dir(self) -> Path:
-        return Path("tests", "datasets", *self.parts)
+    def test_package(self) -> str:
+        return ".".join(self.test_dir.parts)
 
 
-def render_files(names: IntegrationNames, templates_dir: Path) -> dict[Path, str]:
-    """Every file of the new integration, relative to the project root."""
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-    context: dict[str, Any] = {"names": names}
-    files = {
-        names.package_dir / name: environment.get_template(f"dataset/{name}.jinja").render(context)
-        for name in DATASET_FILES
-    }
-    files |= {
-        names.test_dir / name: environment.get_template(f"tests/{name}.jinja").render(context) for name in TEST_FILES
-    }
-    return files
+EXAMPLE = IntegrationNames(
+    dataset_id="example-gfs-coarse-forecast",
+    title="Example coarse GFS-like forecast",
+    package_dir=Path("datasets", "example"),
+    test_dir=Path("tests", "datasets", "example"),
+    factory="example_gfs_coarse_forecast",
+    class_prefix="Example",
+)
+
+
+def rename(text: str, names: IntegrationNames) -> str:
+    """The example's text with each of its names replaced by the new integration's."""
+    for old, new in (
+        (EXAMPLE.title, names.title),
+        (EXAMPLE.dataset_id, names.dataset_id),
+        (EXAMPLE.test_package, names.test_package),
+        (EXAMPLE.test_dir.as_posix(), names.test_dir.as_posix()),
+        (EXAMPLE.package, names.package),
+        (EXAMPLE.package_dir.as_posix(), names.package_dir.as_posix()),
+        (EXAMPLE.factory, names.factory),
+    ):
+        text = re.sub(rf"(?<![\w./]){re.escape(old)}\b", new, text)
+    return re.sub(rf"\b{EXAMPLE.class_prefix}(?=[A-Z])", names.class_prefix, text)
+
+
+def render_files(names: IntegrationNames, root: Path) -> dict[Path, str]:
+    """Every file of the new integration, relative to the project root, from the example's files under `root`."""
+    sources = {EXAMPLE.package_dir / name: names.package_dir / name for name in DATASET_FILES}
+    sources |= {EXAMPLE.test_dir / name: names.test_dir / name for name in TEST_FILES}
+    return {target: rename((root / source).read_text(), names) for source, target in sources.items()}
 
 
 def missing_package_inits(names: IntegrationNames, root: Path) -> list[Path]:
     """The `__init__.py` files the new packages' parents still need (the dataset's own is rendered)."""
-    parents = [Path("datasets", *names.parts[:depth]) for depth in (1, 2)]
-    parents += [Path("tests", "datasets", *names.parts[:depth]) for depth in (1, 2, 3)]
+    parts = names.package_dir.parts[1:]
+    parents = [Path("datasets", *parts[:depth]) for depth in (1, 2)]
+    parents += [Path("tests", "datasets", *parts[:depth]) for depth in (1, 2, 3)]
     return [parent / "__init__.py" for parent in parents if not (root / parent / "__init__.py").exists()]
 
 
@@ -112,11 +112,11 @@ def check_new(names: IntegrationNames, root: Path, registered_ids: Iterable[str]
 
 def scaffold(names: IntegrationNames, root: Path, registered_ids: Iterable[str]) -> list[Path]:
     """Write the integration's files under `root` and register it; returns the files written (relative)."""
-    templates_dir = root / TEMPLATES
-    if not templates_dir.is_dir():
-        raise UserInputError(f"{templates_dir} not found: run this from a checkout of the repository")
+    example = root / EXAMPLE.package_dir
+    if not example.is_dir():
+        raise UserInputError(f"{example} not found: run this from a checkout of the repository")
     check_new(names, root, registered_ids)
-    files = render_files(names, templates_dir) | dict.fromkeys(missing_package_inits(names, root), "")
+    files = render_files(names, root) | dict.fromkeys(missing_package_inits(names, root), "")
     files[REGISTRY] = register_dataset((root / REGISTRY).read_text(), names.package, names.factory)
     for relative, text in files.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -151,6 +151,7 @@ def next_steps(names: IntegrationNames, formatted: bool) -> list[str]:
         f"edit {names.package_dir.as_posix()}/*.py and {test_dir}/test_region_job.py "
         "(docs/dataset_integration_guide.md)",
         f"uv run main {names.dataset_id} update-template   # after every template_config change",
-        "uv run main render-argo   # the dataset's Argo WorkflowTemplate and CronWorkflows",
+        f"set deployable=True in {names.package_dir.as_posix()}/dynamical_dataset.py once it reads the real archive, "
+        "then: uv run main render-argo   # its Argo WorkflowTemplate and CronWorkflows",
         "uv run ruff format . && uv run ruff check . && uv run ty check && uv run pytest -n 2",
     ]

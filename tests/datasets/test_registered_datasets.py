@@ -3,9 +3,20 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
+from datasets.common.config_models import BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE
 from datasets.common.dynamical_dataset import DynamicalDataset
+from datasets.common.timestamps import timedelta
+from datasets.common.validation import (
+    CheckCurrentData,
+    CheckExpectedShards,
+    CheckHoles,
+    CheckRecentNans,
+    CheckReplicaMatchesPrimary,
+)
 from datasets.registry import DATASETS
 from tests.support.cf import cf_standard_names, units_agree
 from tests.support.synthetic_dataset import synthetic_dataset
@@ -59,3 +70,56 @@ def test_template_metadata_is_sorted_json(tmp_path: Path) -> None:
     for metadata in path.rglob("zarr.json"):
         text = metadata.read_text()
         assert text == json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n"
+
+
+@pytest.mark.parametrize("dataset", [d for d in DATASETS if d.deployable], ids=lambda d: d.dataset_id)
+def test_a_deployed_dataset_expects_its_update_published_when_validation_runs(
+    dataset: DynamicalDataset[Any, Any],
+) -> None:
+    (current,) = [v for v in dataset.validators() if isinstance(v, CheckCurrentData)]
+    assert current.max_delay >= timedelta(f"{dataset.operational.update_deadline_seconds}s")
+
+
+@pytest.mark.parametrize(
+    "dataset", [d for d in DATASETS if d.deployable and d.virtual is None], ids=lambda d: d.dataset_id
+)
+def test_a_deployed_materialized_dataset_checks_what_its_update_wrote(dataset: DynamicalDataset[Any, Any]) -> None:
+    """One missing lead time shows as recent NaN, every expected shard is stored, replicas match; holes are looked
+    for only in variables the dataset has."""
+    validators = {type(v): v for v in dataset.validators()}
+    assert {CheckRecentNans, CheckExpectedShards, CheckReplicaMatchesPrimary} <= set(validators)
+    lead_times = dataset.template_config.dimension_coordinates().get("lead_time")
+    recent_nans = validators[CheckRecentNans]
+    assert isinstance(recent_nans, CheckRecentNans)
+    if lead_times is not None:
+        assert recent_nans.max_nan_fraction < 1 / len(lead_times)
+    holes = validators.get(CheckHoles)
+    if holes is not None:
+        assert isinstance(holes, CheckHoles)
+        assert set(holes.variables) <= {v.name for v in dataset.template_config.data_vars}
+
+
+@pytest.mark.parametrize("dataset", DATASETS, ids=lambda d: d.dataset_id)
+def test_coordinates_and_encodings_follow_the_conventions(dataset: DynamicalDataset[Any, Any]) -> None:
+    config = dataset.template_config
+    ds = config.get_template(config.append_dim_start + 4 * config.append_dim_frequency)
+    expected = pd.date_range(config.append_dim_start, periods=4, freq=config.append_dim_frequency)
+    assert list(ds[config.append_dim].values) == list(expected)
+    assert ds["spatial_ref"].dims == ()
+    for name in {config.append_dim, "valid_time"} & set(ds.coords):
+        assert ds[name].encoding["units"] == "seconds since 1970-01-01"
+        assert ds[name].encoding["calendar"] == "proleptic_gregorian"
+        assert ds[name].encoding["dtype"] == np.int64
+    if "lead_time" in ds.dims:
+        np.testing.assert_array_equal(ds["valid_time"].values, ds["init_time"].values[:, None] + ds["lead_time"].values)
+        assert np.isnat(ds["ingested_forecast_length"].values).all()
+        for name in ("lead_time", "expected_forecast_length", "ingested_forecast_length"):
+            assert ds[name].encoding["units"] == "seconds"
+            assert ds[name].encoding["dtype"] == np.int64
+    for name in ("latitude", "longitude"):
+        assert ds[name].dtype == np.float64
+    for var in config.data_vars:
+        assert ds[var.name].dtype == np.float32
+        assert np.isnan(var.encoding.fill_value)
+        if dataset.virtual is None:  # a virtual chunk is the source's GRIB message itself
+            assert var.encoding.compressors == (BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,)

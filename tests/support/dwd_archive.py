@@ -17,7 +17,7 @@ from datasets.common.sources.synthetic_archive import GribVariable, encode_messa
 from datasets.common.sources.synthetic_grids import RegionalGrid
 from datasets.common.timestamps import timedelta
 from datasets.common.transforms.rounding import round_for_storage
-from datasets.dwd.dwd_region_job import DwdDataVar, DwdStatistic
+from datasets.dwd.dwd_variables import DwdDataVar, DwdStatistic
 from datasets.dwd.icon_eu.forecast.region_job import DwdIconEuForecastRegionJob
 from datasets.dwd.icon_eu.forecast.template_config import (
     ICON_EU_DATA_VARS,

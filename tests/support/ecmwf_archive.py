@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from datasets.common.config_models import FrozenBaseModel
-from datasets.common.sources.synthetic_archive import GribVariable, expected_value
+from datasets.common.sources.synthetic_archive import GribVariable, encode_member, expected_value
 from datasets.common.sources.synthetic_grids import ArchiveGrid
 from datasets.common.timestamps import timedelta
 
@@ -115,16 +115,6 @@ def _new_message_handle(
     return handle
 
 
-def _encode(handle: object, values: np.ndarray, member: int | None, fraction_bits: int) -> bytes:
-    if member is not None:
-        eccodes.codes_set_long(handle, "typeOfEnsembleForecast", 0 if member == 0 else 3)
-        eccodes.codes_set_long(handle, "perturbationNumber", member)
-    span = int(np.rint(np.ptp(values) * 2.0**fraction_bits))
-    eccodes.codes_set_long(handle, "bitsPerValue", max(1, span.bit_length()))
-    eccodes.codes_set_values(handle, np.ascontiguousarray(values, dtype=np.float64).ravel())
-    return eccodes.codes_get_message(handle)
-
-
 def index_line(
     field: EcmwfField, init: pd.Timestamp, lead: pd.Timedelta, member: int | None, offset: int, length: int
 ) -> str:
@@ -172,9 +162,8 @@ def write_ecmwf_file(
             handle = _new_message_handle(field, init, lead, grid, ensemble=stream == "enfo")
             try:
                 for member in members:
-                    message = _encode(
-                        handle, field_values(field, init, lead, member or 0, grid), member, field.fraction_bits
-                    )
+                    values = field_values(field, init, lead, member or 0, grid)
+                    message = encode_member(handle, values, member, field.fraction_bits, control_type=0)
                     lines.append(index_line(field, init, lead, member, offset, len(message)))
                     f.write(message)
                     offset += len(message)

@@ -12,7 +12,13 @@ import pandas as pd
 
 from datasets.common.sources.grib import GridSpec
 from datasets.common.sources.noaa_idx import forecast_text, window_forecast_text
-from datasets.common.sources.synthetic_archive import GribVariable, encode_message, ensemble_text, expected_value
+from datasets.common.sources.synthetic_archive import (
+    GribVariable,
+    encode_member,
+    encode_message,
+    ensemble_text,
+    expected_value,
+)
 from datasets.common.sources.synthetic_grids import ArchiveGrid
 from datasets.common.timestamps import timedelta
 from datasets.common.transforms.rounding import round_for_storage
@@ -66,16 +72,6 @@ def in_file(data_var: GefsDataVar, file_type: GefsFileType) -> bool:
     return file_type in (attrs.fine_file_type, attrs.coarse_file_type)
 
 
-def reencode_for_member(handle: object, values: np.ndarray, member: int, fraction_bits: int) -> bytes:
-    """The message of `handle` (an ensemble message of another member) with this member's number and values."""
-    eccodes.codes_set_long(handle, "typeOfEnsembleForecast", 1 if member == 0 else 3)
-    eccodes.codes_set_long(handle, "perturbationNumber", member)
-    span = int(np.rint(np.ptp(values) * 2.0**fraction_bits))
-    eccodes.codes_set_long(handle, "bitsPerValue", max(1, span.bit_length()))
-    eccodes.codes_set_values(handle, np.ascontiguousarray(values, dtype=np.float64).ravel())
-    return eccodes.codes_get_message(handle)
-
-
 def write_member_files(
     paths: Mapping[int, Path],
     init: pd.Timestamp,
@@ -107,7 +103,7 @@ def write_member_files(
                         )
                         handle = eccodes.codes_new_from_message(message)
                     else:
-                        message = reencode_for_member(handle, values, member, variable.fraction_bits)
+                        message = encode_member(handle, values, member, variable.fraction_bits)
                     offset = sum(len(m) for m in contents[member])
                     lines[member].append(
                         f"{len(lines[member]) + 1}:{offset}:d={init:%Y%m%d%H}:{variable.element}:{variable.level}:"

@@ -70,7 +70,7 @@ def expected_analysis_values(
         if not available(init, lead):
             continue
         values = source_value(init, lead)
-        if attrs.deaccumulate_to_rate or attrs.average_over_step:
+        if attrs.deaccumulate_to_rate or attrs.deaverage:
             first_in_window = lead == HOUR
             if not first_in_window and (time == dataset_start or not available(init, lead - HOUR)):
                 continue

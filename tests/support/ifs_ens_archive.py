@@ -17,8 +17,8 @@ from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.region_job import (
     EcmwfIfsEnsForecast15Day025DegreeRegionJob,
 )
 from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.template_config import (
+    EcmwfDataVar,
     EcmwfIfsEnsForecast15Day025DegreeTemplateConfig,
-    IfsEnsDataVar,
 )
 from tests.support.ecmwf_archive import EcmwfField, ecmwf_grid, field_values, write_ecmwf_file
 
@@ -42,7 +42,7 @@ UNIT_SCALES = {"fraction_to_percent": np.float32(100), "metres_of_water_to_kg_m2
 UNREAD_FIELD = EcmwfField(param="q", levtype="pl", levelist="700", offset=0.01, amplitude=0.005, fraction_bits=10)
 
 
-def ecmwf_field(data_var: IfsEnsDataVar, lead: pd.Timedelta) -> EcmwfField:
+def ecmwf_field(data_var: EcmwfDataVar, lead: pd.Timedelta) -> EcmwfField:
     attrs = data_var.internal_attrs
     offset, amplitude = RANGES[data_var.attrs.units]
     kind = "running_total" if attrs.deaccumulate_to_rate else "instant"
@@ -60,7 +60,7 @@ def ecmwf_field(data_var: IfsEnsDataVar, lead: pd.Timedelta) -> EcmwfField:
 
 
 def write_ifs_ens_archive(
-    root: Path, data_vars: Sequence[IfsEnsDataVar], inits: Sequence[pd.Timestamp], leads: Sequence[pd.Timedelta]
+    root: Path, data_vars: Sequence[EcmwfDataVar], inits: Sequence[pd.Timestamp], leads: Sequence[pd.Timedelta]
 ) -> list[Path]:
     """One file per init and lead with the fields the source publishes for it, plus one no variable reads;
     from IFS cycle 50r1 on, the control is a separate `oper` file."""
@@ -94,7 +94,7 @@ class SmallGridTemplateConfig(EcmwfIfsEnsForecast15Day025DegreeTemplateConfig):
         return pd.TimedeltaIndex(pd.to_timedelta(list(self.lead_hours), unit="h"), name="lead_time")
 
     @property
-    def data_vars(self) -> Sequence[IfsEnsDataVar]:
+    def data_vars(self) -> Sequence[EcmwfDataVar]:
         encoding = {"chunks": CHUNKS, "shards": SHARDS}
         return tuple(
             v.model_copy(update={"encoding": v.encoding.model_copy(update=encoding)}) for v in super().data_vars
@@ -109,7 +109,7 @@ class SmallGridRegionJob(EcmwfIfsEnsForecast15Day025DegreeRegionJob):
     max_vars_per_group: ClassVar[int] = 19
 
 
-def source_values(data_var: IfsEnsDataVar, init: pd.Timestamp, lead: pd.Timedelta, member: int) -> np.ndarray:
+def source_values(data_var: EcmwfDataVar, init: pd.Timestamp, lead: pd.Timedelta, member: int) -> np.ndarray:
     """The message the job reads, in the stored units, before deaccumulation and rounding."""
     attrs = data_var.internal_attrs
     values = field_values(ecmwf_field(data_var, lead), init, lead, member, TEST_GRID).astype(np.float32)
@@ -121,7 +121,7 @@ def source_values(data_var: IfsEnsDataVar, init: pd.Timestamp, lead: pd.Timedelt
 
 
 def expected_stored_values(
-    data_var: IfsEnsDataVar,
+    data_var: EcmwfDataVar,
     init: pd.Timestamp,
     leads: Sequence[pd.Timedelta],
     members: Sequence[int],

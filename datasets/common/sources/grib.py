@@ -64,6 +64,19 @@ class GridSpec(FrozenBaseModel):
     lambert: LambertParameters | None = None
 
     @classmethod
+    def global_latitude_longitude(cls, resolution: float, first_longitude: float = 0.0) -> "GridSpec":
+        """A global regular grid from 90 to -90, `first_longitude` eastwards all around, every `resolution` degrees."""
+        return cls(
+            grid_type="regular_ll",
+            ni=round(360 / resolution),
+            nj=round(180 / resolution) + 1,
+            first_latitude=90.0,
+            first_longitude=first_longitude,
+            last_latitude=-90.0,
+            last_longitude=(first_longitude + 360 - resolution) % 360,
+        )
+
+    @classmethod
     def from_message(cls, message: bytes) -> "GridSpec":
         handle = eccodes.codes_new_from_message(message)
         try:

@@ -219,6 +219,20 @@ def encode_message(
         eccodes.codes_release(handle)
 
 
+def encode_member(
+    handle: object, values: np.ndarray, member: int | None, fraction_bits: int, control_type: int = 1
+) -> bytes:
+    """The message of `handle` holding `values` with `fraction_bits` binary fraction digits, as ensemble `member`
+    (typeOfEnsembleForecast `control_type` for the control, 3 for a perturbed member) unless it is None."""
+    if member is not None:
+        eccodes.codes_set_long(handle, "typeOfEnsembleForecast", control_type if member == 0 else 3)
+        eccodes.codes_set_long(handle, "perturbationNumber", member)
+    span = int(np.rint(np.ptp(values) * 2.0**fraction_bits))
+    eccodes.codes_set_long(handle, "bitsPerValue", max(1, span.bit_length()))
+    eccodes.codes_set_values(handle, np.ascontiguousarray(values, dtype=np.float64).ravel())
+    return eccodes.codes_get_message(handle)
+
+
 def ensemble_text(member: int | None) -> str:
     if member is None:
         return ""

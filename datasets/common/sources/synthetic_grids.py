@@ -1,5 +1,7 @@
 """Grids of generated GRIB2 archives as NCEP and DWD encode them: global and regional lat/lon, Lambert conformal."""
 
+from abc import abstractmethod
+
 import eccodes
 import numpy as np
 
@@ -8,43 +10,34 @@ from datasets.common.lambert_grid import LambertConformalGrid
 from datasets.common.sources.grib import GridSpec
 
 
-class ArchiveGrid(FrozenBaseModel):
-    """A global regular lat/lon grid, 90 to -90: from longitude 0 as NCEP writes it, from -180 (encoded 180) as
-    ECMWF open data does."""
+class RegularArchiveGrid(FrozenBaseModel):
+    """What the regular lat/lon grids below share."""
 
     resolution: float
-    first_longitude: float = 0.0
+
+    @property
+    @abstractmethod
+    def latitudes(self) -> np.ndarray:
+        """North to south, the order decoded values come in."""
+
+    @property
+    @abstractmethod
+    def longitudes(self) -> np.ndarray: ...
 
     @property
     def ni(self) -> int:
-        return round(360 / self.resolution)
+        return len(self.longitudes)
 
     @property
     def nj(self) -> int:
-        return round(180 / self.resolution) + 1
+        return len(self.latitudes)
 
     @property
-    def latitudes(self) -> np.ndarray:
-        return 90 - np.arange(self.nj) * self.resolution
+    @abstractmethod
+    def j_scans_positively(self) -> bool: ...
 
-    @property
-    def longitudes(self) -> np.ndarray:
-        return self.first_longitude + np.arange(self.ni) * self.resolution
-
-    def grid_spec(self) -> GridSpec:
-        return GridSpec(
-            grid_type="regular_ll",
-            ni=self.ni,
-            nj=self.nj,
-            first_latitude=90.0,
-            first_longitude=self.first_longitude % 360,
-            last_latitude=-90.0,
-            last_longitude=self.first_longitude + 360.0 - self.resolution,
-        )
-
-    @property
-    def j_scans_positively(self) -> bool:
-        return False
+    @abstractmethod
+    def grid_spec(self) -> GridSpec: ...
 
     def mesh(self) -> tuple[np.ndarray, np.ndarray]:
         """Latitude and longitude of every point, rows north to south."""
@@ -52,35 +45,67 @@ class ArchiveGrid(FrozenBaseModel):
         return latitude, longitude
 
     def set_grid_keys(self, handle: object) -> None:
-        _set_regular_ll_keys(handle, self)
+        for key, value in (
+            ("Ni", self.ni),
+            ("Nj", self.nj),
+            ("iScansNegatively", 0),
+            ("jScansPositively", int(self.j_scans_positively)),
+        ):
+            eccodes.codes_set_long(handle, key, value)
+        spec = self.grid_spec()
+        for key, value in (
+            ("latitudeOfFirstGridPointInDegrees", spec.first_latitude),
+            ("longitudeOfFirstGridPointInDegrees", spec.first_longitude),
+            ("latitudeOfLastGridPointInDegrees", spec.last_latitude),
+            ("longitudeOfLastGridPointInDegrees", spec.last_longitude),
+            ("iDirectionIncrementInDegrees", self.resolution),
+            ("jDirectionIncrementInDegrees", self.resolution),
+        ):
+            eccodes.codes_set_double(handle, key, value)
 
 
-class RegionalGrid(FrozenBaseModel):
+class ArchiveGrid(RegularArchiveGrid):
+    """A global regular lat/lon grid, 90 to -90: from longitude 0 as NCEP writes it, from -180 (encoded 180) as
+    ECMWF open data does."""
+
+    first_longitude: float = 0.0
+
+    @property
+    def latitudes(self) -> np.ndarray:
+        return 90 - np.arange(round(180 / self.resolution) + 1) * self.resolution
+
+    @property
+    def longitudes(self) -> np.ndarray:
+        return self.first_longitude + np.arange(round(360 / self.resolution)) * self.resolution
+
+    @property
+    def j_scans_positively(self) -> bool:
+        return False
+
+    def grid_spec(self) -> GridSpec:
+        return GridSpec.global_latitude_longitude(self.resolution, self.first_longitude % 360)
+
+
+class RegionalGrid(RegularArchiveGrid):
     """A regular lat/lon grid over a region, written south to north (as DWD does). Longitudes run west to east
     and may start west of 0; GRIB encodes them on the 0-360 circle."""
 
-    resolution: float
     south: float
     north: float
     west: float
     east: float
 
     @property
-    def ni(self) -> int:
-        return round((self.east - self.west) / self.resolution) + 1
-
-    @property
-    def nj(self) -> int:
-        return round((self.north - self.south) / self.resolution) + 1
-
-    @property
     def latitudes(self) -> np.ndarray:
-        """North to south, the order decoded values come in."""
-        return self.north - np.arange(self.nj) * self.resolution
+        return self.north - np.arange(round((self.north - self.south) / self.resolution) + 1) * self.resolution
 
     @property
     def longitudes(self) -> np.ndarray:
-        return self.west + np.arange(self.ni) * self.resolution
+        return self.west + np.arange(round((self.east - self.west) / self.resolution) + 1) * self.resolution
+
+    @property
+    def j_scans_positively(self) -> bool:
+        return True
 
     def grid_spec(self) -> GridSpec:
         return GridSpec(
@@ -92,18 +117,6 @@ class RegionalGrid(FrozenBaseModel):
             last_latitude=self.north,
             last_longitude=self.east % 360,
         )
-
-    @property
-    def j_scans_positively(self) -> bool:
-        return True
-
-    def mesh(self) -> tuple[np.ndarray, np.ndarray]:
-        """Latitude and longitude of every point, rows north to south."""
-        latitude, longitude = np.meshgrid(self.latitudes, self.longitudes, indexing="ij")
-        return latitude, longitude
-
-    def set_grid_keys(self, handle: object) -> None:
-        _set_regular_ll_keys(handle, self)
 
 
 class LambertArchiveGrid(FrozenBaseModel):
@@ -166,23 +179,3 @@ class LambertArchiveGrid(FrozenBaseModel):
 
 
 type Grid = ArchiveGrid | RegionalGrid | LambertArchiveGrid
-
-
-def _set_regular_ll_keys(handle: object, grid: ArchiveGrid | RegionalGrid) -> None:
-    for key, value in (
-        ("Ni", grid.ni),
-        ("Nj", grid.nj),
-        ("iScansNegatively", 0),
-        ("jScansPositively", int(grid.j_scans_positively)),
-    ):
-        eccodes.codes_set_long(handle, key, value)
-    spec = grid.grid_spec()
-    for key, value in (
-        ("latitudeOfFirstGridPointInDegrees", spec.first_latitude),
-        ("longitudeOfFirstGridPointInDegrees", spec.first_longitude),
-        ("latitudeOfLastGridPointInDegrees", spec.last_latitude),
-        ("longitudeOfLastGridPointInDegrees", spec.last_longitude),
-        ("iDirectionIncrementInDegrees", grid.resolution),
-        ("jDirectionIncrementInDegrees", grid.resolution),
-    ):
-        eccodes.codes_set_double(handle, key, value)

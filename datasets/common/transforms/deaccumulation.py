@@ -4,27 +4,40 @@ import numpy as np
 NEGATIVE_RATE_TOLERANCE = -7e-5
 
 
+def _step_seconds(steps: np.ndarray, values: np.ndarray, axis: int) -> np.ndarray:
+    seconds = np.asarray(steps).astype("timedelta64[s]").astype(np.int64)
+    assert seconds.shape == (values.shape[axis],), "one step per position along axis"
+    assert (np.diff(seconds) > 0).all(), "steps must increase"
+    return seconds
+
+
+def _reset_seconds(reset_frequency: np.timedelta64 | None, seconds: np.ndarray) -> int:
+    """The reset period in seconds; windows that never restart reset after the last step."""
+    if reset_frequency is None:
+        assert seconds.size == 0 or seconds[0] >= 0, "steps of windows since step 0 must not be negative"
+        return int(seconds[-1]) + 1 if seconds.size else 1
+    reset_seconds = int(np.timedelta64(reset_frequency, "s").astype(np.int64))
+    assert reset_seconds > 0, "reset_frequency must be positive"
+    return reset_seconds
+
+
 def deaccumulate_to_rates_inplace(
     values: np.ndarray,
-    lead_times: np.ndarray,
-    reset_frequency: np.timedelta64,
+    steps: np.ndarray,
+    reset_frequency: np.timedelta64 | None,
     axis: int,
     negative_tolerance: float = NEGATIVE_RATE_TOLERANCE,
 ) -> int:
     """Turn accumulations along `axis` into average rates per second since the previous step, in place.
 
-    An accumulation window restarts at every lead time that is a multiple of `reset_frequency`, so the step
-    right after such a lead time starts from zero. The first step has no predecessor and becomes NaN.
-    Rates in [negative_tolerance, 0) become 0; lower ones become NaN and are counted. Returns that count.
+    An accumulation window restarts at every step that is a multiple of `reset_frequency` (None: only at step 0,
+    running totals), so the step right after such a step starts from zero. The first step has no predecessor and
+    becomes NaN. Rates in [negative_tolerance, 0) become 0; lower ones become NaN and are counted. Returns that
+    count.
     """
     assert np.issubdtype(values.dtype, np.floating), f"expected floats, got {values.dtype}"
-    lead_times = np.asarray(lead_times).astype("timedelta64[s]")
-    assert lead_times.shape == (values.shape[axis],), "one lead time per step along axis"
-    seconds = lead_times.astype(np.int64)
-    assert (np.diff(seconds) > 0).all(), "lead times must increase"
-    reset_seconds = int(np.timedelta64(reset_frequency, "s").astype(np.int64))
-    assert reset_seconds > 0, "reset_frequency must be positive"
-    starts_window = seconds % reset_seconds == 0
+    seconds = _step_seconds(steps, values, axis)
+    starts_window = seconds % _reset_seconds(reset_frequency, seconds) == 0
 
     moved = np.moveaxis(values, axis, 0)
     invalid = 0
@@ -45,21 +58,19 @@ def deaccumulate_to_rates_inplace(
 
 
 def window_averages_to_step_averages_inplace(
-    values: np.ndarray, steps: np.ndarray, reset_frequency: np.timedelta64, axis: int
+    values: np.ndarray, steps: np.ndarray, reset_frequency: np.timedelta64 | None, axis: int
 ) -> None:
     """Turn averages over windows that start at the latest reset into averages since the previous step, in place.
 
-    A window restarts after every step that is a multiple of `reset_frequency`; a step right after a reset
-    already is the average over its own interval. Otherwise the step's average is
-    (A_t * (t - w) - A_prev * (prev - w)) / (t - prev) for the window start w, computed in float64.
-    The first step has no predecessor and becomes NaN.
+    A window restarts after every step that is a multiple of `reset_frequency` (None: only at step 0, averages
+    since the start); a step right after a reset already is the average over its own interval. Otherwise the
+    step's average is (A_t * (t - w) - A_prev * (prev - w)) / (t - prev) for the window start w, computed in
+    float64. The first step has no predecessor and becomes NaN; a missing (NaN) average makes the steps it
+    bounds NaN.
     """
     assert np.issubdtype(values.dtype, np.floating), f"expected floats, got {values.dtype}"
-    seconds = np.asarray(steps).astype("timedelta64[s]").astype(np.int64)
-    assert seconds.shape == (values.shape[axis],), "one step per position along axis"
-    assert (np.diff(seconds) > 0).all(), "steps must increase"
-    reset_seconds = int(np.timedelta64(reset_frequency, "s").astype(np.int64))
-    assert reset_seconds > 0, "reset_frequency must be positive"
+    seconds = _step_seconds(steps, values, axis)
+    reset_seconds = _reset_seconds(reset_frequency, seconds)
 
     moved = np.moveaxis(values, axis, 0)
     for i in range(moved.shape[0] - 1, 0, -1):

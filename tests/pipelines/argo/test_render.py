@@ -9,9 +9,10 @@ import yaml
 
 from datasets.common.config_models import DatasetAttributes
 from datasets.common.dynamical_dataset import DynamicalDataset
+from datasets.registry import get_dataset
 from pipelines.argo.backfill import ArgoRunOptions, backfill_workflow
 from pipelines.argo.lint import lint
-from pipelines.argo.render import check_schedules, render_all, to_yaml, write_manifests
+from pipelines.argo.render import check_schedules, dataset_manifests, render_all, to_yaml, write_manifests
 from pipelines.argo.settings import IMAGE_NAME, IMAGE_TAG, WORKER_INDICES_OUTPUT, ArgoSettings
 from steps.run_request import RunRequest, argo_name
 from tests.pipelines.argo.conftest import leaf
@@ -226,6 +227,26 @@ def test_write_manifests_replaces_stale_files_and_keeps_others(dataset: Dynamica
     assert write_manifests([dataset], out, ArgoSettings())[1] == []
     kustomization = yaml.safe_load((out / "kustomization.yaml").read_text())
     assert kustomization["images"] == [{"name": IMAGE_NAME, "newTag": IMAGE_TAG}]
+
+
+def test_only_deployable_datasets_get_manifests(dataset: DynamicalDataset, tmp_path: Path) -> None:
+    out = tmp_path / "argo"
+    write_manifests([dataset], out, ArgoSettings())
+    withdrawn = dataset.model_copy(update={"deployable": False})
+    files = render_all([withdrawn], ArgoSettings())
+    assert sorted(files) == ["kustomization.yaml", "kustomizeconfig.yaml"]
+    assert files["kustomization.yaml"]["resources"] == []
+    _, stale = write_manifests([withdrawn], out, ArgoSettings())
+    assert not (out / dataset.dataset_id).exists()
+    assert len(stale) == 3
+
+
+def test_a_dataset_that_is_not_deployed_still_renders_its_manifests_for_tests() -> None:
+    example = get_dataset("example-gfs-coarse-forecast")
+    assert not example.deployable
+    manifests = dataset_manifests(example, ArgoSettings())
+    assert lint(list(manifests.values())) == []
+    assert all(schema_errors(manifest) == [] for manifest in manifests.values())
 
 
 def test_kustomize_renders_every_pod_with_the_tagged_image(dataset: DynamicalDataset, tmp_path: Path) -> None:

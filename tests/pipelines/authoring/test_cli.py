@@ -49,6 +49,10 @@ def test_scaffold_in_a_copy_of_the_project_passes_lint_types_and_its_tests(tmp_p
     assert "datasets/acme/widget/forecast_35_day/templates/latest.zarr" in scaffolded.stdout
     assert "uv run main render-argo" in scaffolded.stdout
     run_in_copy(copy, "uv run main render-argo")
+    assert not (copy / "argo" / "acme-widget-forecast-35-day").exists()  # not deployable, as the example
+    dynamical_dataset = copy / "datasets" / "acme" / "widget" / "forecast_35_day" / "dynamical_dataset.py"
+    dynamical_dataset.write_text(dynamical_dataset.read_text().replace("deployable=False", "deployable=True"))
+    run_in_copy(copy, "uv run main render-argo")
     assert (copy / "argo" / "acme-widget-forecast-35-day" / "workflow-template.yaml").is_file()
 
     run_in_copy(copy, "uv run ruff format --check . && uv run ruff check . && uv run ty check")

@@ -1,18 +1,31 @@
 import ast
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from datasets.common.errors import UserInputError
-from pipelines.authoring.scaffold import REGISTRY, TEMPLATES, IntegrationNames, next_steps, render_files, scaffold
+from pipelines.authoring.scaffold import (
+    DATASET_FILES,
+    EXAMPLE,
+    REGISTRY,
+    TEST_FILES,
+    IntegrationNames,
+    next_steps,
+    render_files,
+    scaffold,
+)
 from tests.support.project_copy import PROJECT_ROOT
+
+EXAMPLE_IDENTIFIERS = re.compile(r"datasets[./]example|example[-_]gfs|Example[A-Z]|Example coarse")
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    shutil.copytree(PROJECT_ROOT / TEMPLATES, tmp_path / TEMPLATES)
-    (tmp_path / REGISTRY).parent.mkdir(parents=True)
+    for directory in (EXAMPLE.package_dir, EXAMPLE.test_dir):
+        shutil.copytree(PROJECT_ROOT / directory, tmp_path / directory, ignore=shutil.ignore_patterns("templates"))
+    (tmp_path / REGISTRY).parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(PROJECT_ROOT / REGISTRY, tmp_path / REGISTRY)
     (tmp_path / "datasets" / "__init__.py").write_text("")
     return tmp_path
@@ -27,6 +40,14 @@ def test_names() -> None:
     assert names.title == "Noaa Hrrr Forecast 48 Hour"
     assert names.package_dir == Path("datasets/noaa/hrrr/forecast_48_hour")
     assert names.test_dir == Path("tests/datasets/noaa/hrrr/forecast_48_hour")
+    assert names.test_package == "tests.datasets.noaa.hrrr.forecast_48_hour"
+
+
+def test_the_example_is_the_scaffold_under_its_own_names() -> None:
+    files = render_files(EXAMPLE, PROJECT_ROOT)
+    assert set(files) == {EXAMPLE.package_dir / n for n in DATASET_FILES} | {EXAMPLE.test_dir / n for n in TEST_FILES}
+    for path, text in files.items():
+        assert text == (PROJECT_ROOT / path).read_text(), path
 
 
 @pytest.mark.parametrize(
@@ -49,7 +70,7 @@ def test_bad_names_are_refused(parts: tuple[str, str, str], message: str) -> Non
 
 def test_rendered_files_are_python_naming_the_dataset() -> None:
     names = IntegrationNames.parse("acme", "widget", "forecast_35_day")
-    files = render_files(names, PROJECT_ROOT / TEMPLATES)
+    files = render_files(names, PROJECT_ROOT)
     assert sorted(p.as_posix() for p in files) == [
         "datasets/acme/widget/forecast_35_day/__init__.py",
         "datasets/acme/widget/forecast_35_day/dynamical_dataset.py",
@@ -59,10 +80,12 @@ def test_rendered_files_are_python_naming_the_dataset() -> None:
     ]
     for path, text in files.items():
         ast.parse(text, filename=str(path))
-        assert "{{" not in text, path
-        assert "{%" not in text, path
+        assert not EXAMPLE_IDENTIFIERS.findall(text), f"{path}: the example's names are left in it"
     assert 'dataset_id="acme-widget-forecast-35-day"' in files[names.package_dir / "template_config.py"]
+    assert 'name="Acme Widget Forecast 35 Day"' in files[names.package_dir / "template_config.py"]
     assert "class AcmeWidgetForecast35DayRegionJob(" in files[names.package_dir / "region_job.py"]
+    assert "def acme_widget_forecast_35_day() -> DynamicalDataset[" in files[names.package_dir / "dynamical_dataset.py"]
+    assert "from datasets.acme.widget.forecast_35_day import acme_widget_forecast_35_day\n" in "".join(files.values())
     assert "NotImplementedError" not in "".join(files.values())
 
 
@@ -107,8 +130,8 @@ def test_scaffold_never_overwrites(root: Path) -> None:
     assert (root / REGISTRY).read_text() == registry
 
 
-def test_scaffold_needs_the_templates(tmp_path: Path) -> None:
-    with pytest.raises(UserInputError, match="templates/new_integration not found"):
+def test_scaffold_needs_the_example(tmp_path: Path) -> None:
+    with pytest.raises(UserInputError, match="datasets/example not found"):
         scaffold(IntegrationNames.parse("acme", "widget", "forecast"), tmp_path, [])
 
 
@@ -116,6 +139,7 @@ def test_next_steps_name_the_commands() -> None:
     steps = next_steps(IntegrationNames.parse("acme", "widget", "forecast"), formatted=True)
     assert "uv run pytest tests/datasets/acme/widget/forecast" in steps[0]
     assert any("uv run main acme-widget-forecast update-template" in step for step in steps)
+    assert any("deployable=True in datasets/acme/widget/forecast/dynamical_dataset.py" in step for step in steps)
     assert any("uv run main render-argo" in step for step in steps)
     assert not any("ruff was not installed" in step for step in steps)
     assert "ruff was not installed" in next_steps(IntegrationNames.parse("a", "b", "c"), formatted=False)[0]

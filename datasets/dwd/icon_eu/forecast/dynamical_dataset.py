@@ -11,7 +11,7 @@ process every new init time, however old. See docs/datasets/dwd-icon-eu.md.
 
 from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig, scheduled_validators
 from datasets.common.timestamps import timedelta
-from datasets.dwd.dwd_region_job import DwdDataVar
+from datasets.dwd.dwd_variables import DwdDataVar
 from datasets.dwd.icon_eu.forecast.region_job import DWD_BASE_URL, DwdIconEuForecastRegionJob, IconEuSourceFileCoord
 from datasets.dwd.icon_eu.forecast.template_config import DwdIconEuForecastTemplateConfig
 

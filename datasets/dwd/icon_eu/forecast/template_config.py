@@ -16,28 +16,17 @@ whole grid (3 x 6 chunks, 337 MB raw; 657 = 3 x 219, and the last chunk column o
 """
 
 from collections.abc import Sequence
-from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from datasets.common.config_models import (
-    Coordinate,
-    DatasetAttributes,
-    DataVar,
-    DataVarAttrs,
-    StepType,
-    float32_encoding,
-)
-from datasets.common.forecast_coordinates import (
-    derive_forecast_coordinates,
-    latitude_longitude_forecast_coordinates,
-    sphere_spatial_ref_coordinate,
-)
-from datasets.common.template_config import CoordinateValues, TemplateConfig
+from datasets.common.config_models import Coordinate, DatasetAttributes, float32_encoding
+from datasets.common.forecast_coordinates import sphere_spatial_ref_coordinate
+from datasets.common.template_config import CoordinateValues
+from datasets.common.template_layouts import ForecastTemplateConfig
 from datasets.common.timestamps import timedelta, timestamp
-from datasets.dwd.dwd_region_job import DwdDataVar, DwdInternalAttrs, DwdStatistic
+from datasets.dwd.dwd_variables import DwdDataVar, DwdStatistic, DwdVariables
 
 EARTH_RADIUS_M = 6_371_229.0
 RESOLUTION = 0.0625
@@ -70,80 +59,54 @@ def icon_eu_lead_times() -> pd.TimedeltaIndex:
     return pd.TimedeltaIndex(pd.to_timedelta(hours, unit="h"), name="lead_time")
 
 
-def _var(
-    name: str,
-    long_name: str,
-    short_name: str,
-    units: str,
-    step_type: StepType,
-    dwd_param: str,
-    grib_parameter: tuple[int, int, int],
-    grib_level: str,
-    *,
-    standard_name: str | None = None,
-    statistic: DwdStatistic | None = None,
-    keep_mantissa_bits: int = 7,
-    unit_conversion: Literal["kelvin_to_celsius"] | None = None,
-) -> DwdDataVar:
-    return DataVar(
-        name=name,
-        encoding=float32_encoding(CHUNKS, SHARDS),
-        attrs=DataVarAttrs(
-            long_name=long_name,
-            short_name=short_name,
-            units=units,
-            step_type=step_type,
-            standard_name=standard_name,
-            comment=STATISTIC_COMMENT[statistic] if statistic else None,
-        ),
-        internal_attrs=DwdInternalAttrs(
-            keep_mantissa_bits=keep_mantissa_bits,
-            dwd_param=dwd_param,
-            grib_parameter=grib_parameter,
-            grib_level=grib_level,
-            statistic=statistic,
-            unit_conversion=unit_conversion,
-        ),
-    )
-
+ICON_EU = DwdVariables(encoding=float32_encoding(CHUNKS, SHARDS), statistic_comments=STATISTIC_COMMENT)
 
 ICON_EU_DATA_VARS: tuple[DwdDataVar, ...] = (
-    _var("temperature_2m", "2 metre temperature", "2t", "degree_Celsius", "instant", "t_2m", (0, 0, 0),
-         "2 m above ground", standard_name="air_temperature", unit_conversion="kelvin_to_celsius"),
-    _var("dew_point_temperature_2m", "2 metre dewpoint temperature", "2d", "degree_Celsius", "instant", "td_2m",
-         (0, 0, 6), "2 m above ground", standard_name="dew_point_temperature", unit_conversion="kelvin_to_celsius"),
-    _var("relative_humidity_2m", "2 metre relative humidity", "2r", "percent", "instant", "relhum_2m", (0, 1, 1),
-         "2 m above ground", standard_name="relative_humidity"),
-    _var("wind_u_10m", "10 metre U wind component", "10u", "m s-1", "instant", "u_10m", (0, 2, 2),
-         "10 m above ground", standard_name="eastward_wind", keep_mantissa_bits=6),
-    _var("wind_v_10m", "10 metre V wind component", "10v", "m s-1", "instant", "v_10m", (0, 2, 3),
-         "10 m above ground", standard_name="northward_wind", keep_mantissa_bits=6),
-    _var("wind_gust_10m", "Maximum 10 metre wind gust since previous post-processing", "10fg", "m s-1", "max",
-         "vmax_10m", (0, 2, 22), "10 m above ground", standard_name="wind_speed_of_gust",
-         statistic="maximum_since_previous_output", keep_mantissa_bits=6),
-    _var("pressure_reduced_to_mean_sea_level", "Mean sea level pressure", "msl", "Pa", "instant", "pmsl", (0, 3, 1),
-         "mean sea level", standard_name="air_pressure_at_mean_sea_level", keep_mantissa_bits=10),
-    _var("pressure_surface", "Surface pressure", "sp", "Pa", "instant", "ps", (0, 3, 0), "surface",
-         standard_name="surface_air_pressure", keep_mantissa_bits=10),
-    _var("precipitation_surface", "Total precipitation rate", "tprate", "kg m-2 s-1", "avg", "tot_prec", (0, 1, 52),
-         "surface", standard_name="precipitation_flux", statistic="accumulation_since_init"),
-    _var("total_cloud_cover_atmosphere", "Total cloud cover", "tcc", "percent", "instant", "clct", (0, 6, 1),
-         "surface", standard_name="cloud_area_fraction"),
-    _var("net_short_wave_radiation_flux_surface", "Mean surface net short-wave radiation flux", "msnswrf", "W m-2",
-         "avg", "asob_s", (0, 4, 9), "surface", standard_name="surface_net_downward_shortwave_flux",
-         statistic="average_since_init"),
-    _var("net_long_wave_radiation_flux_surface", "Mean surface net long-wave radiation flux", "msnlwrf", "W m-2",
-         "avg", "athb_s", (0, 5, 5), "surface", standard_name="surface_net_downward_longwave_flux",
-         statistic="average_since_init"),
+    ICON_EU.var(name="temperature_2m", long_name="2 metre temperature", short_name="2t", units="degree_Celsius",
+                standard_name="air_temperature", dwd_param="t_2m", grib_parameter=(0, 0, 0),
+                grib_level="2 m above ground", unit_conversion="kelvin_to_celsius"),
+    ICON_EU.var(name="dew_point_temperature_2m", long_name="2 metre dewpoint temperature", short_name="2d",
+                units="degree_Celsius", standard_name="dew_point_temperature", dwd_param="td_2m",
+                grib_parameter=(0, 0, 6), grib_level="2 m above ground", unit_conversion="kelvin_to_celsius"),
+    ICON_EU.var(name="relative_humidity_2m", long_name="2 metre relative humidity", short_name="2r", units="percent",
+                standard_name="relative_humidity", dwd_param="relhum_2m", grib_parameter=(0, 1, 1),
+                grib_level="2 m above ground"),
+    ICON_EU.var(name="wind_u_10m", long_name="10 metre U wind component", short_name="10u", units="m s-1",
+                standard_name="eastward_wind", dwd_param="u_10m", grib_parameter=(0, 2, 2),
+                grib_level="10 m above ground", keep_mantissa_bits=6),
+    ICON_EU.var(name="wind_v_10m", long_name="10 metre V wind component", short_name="10v", units="m s-1",
+                standard_name="northward_wind", dwd_param="v_10m", grib_parameter=(0, 2, 3),
+                grib_level="10 m above ground", keep_mantissa_bits=6),
+    ICON_EU.var(name="wind_gust_10m", long_name="Maximum 10 metre wind gust since previous post-processing",
+                short_name="10fg", units="m s-1", standard_name="wind_speed_of_gust", dwd_param="vmax_10m",
+                grib_parameter=(0, 2, 22), grib_level="10 m above ground",
+                statistic="maximum_since_previous_output", keep_mantissa_bits=6),
+    ICON_EU.var(name="pressure_reduced_to_mean_sea_level", long_name="Mean sea level pressure", short_name="msl",
+                units="Pa", standard_name="air_pressure_at_mean_sea_level", dwd_param="pmsl",
+                grib_parameter=(0, 3, 1), grib_level="mean sea level", keep_mantissa_bits=10),
+    ICON_EU.var(name="pressure_surface", long_name="Surface pressure", short_name="sp", units="Pa",
+                standard_name="surface_air_pressure", dwd_param="ps", grib_parameter=(0, 3, 0), grib_level="surface",
+                keep_mantissa_bits=10),
+    ICON_EU.var(name="precipitation_surface", long_name="Total precipitation rate", short_name="tprate",
+                units="kg m-2 s-1", standard_name="precipitation_flux", dwd_param="tot_prec",
+                grib_parameter=(0, 1, 52), grib_level="surface", statistic="accumulation_since_init"),
+    ICON_EU.var(name="total_cloud_cover_atmosphere", long_name="Total cloud cover", short_name="tcc",
+                units="percent", standard_name="cloud_area_fraction", dwd_param="clct", grib_parameter=(0, 6, 1),
+                grib_level="surface"),
+    ICON_EU.var(name="net_short_wave_radiation_flux_surface", long_name="Mean surface net short-wave radiation flux",
+                short_name="msnswrf", units="W m-2", standard_name="surface_net_downward_shortwave_flux",
+                dwd_param="asob_s", grib_parameter=(0, 4, 9), grib_level="surface", statistic="average_since_init"),
+    ICON_EU.var(name="net_long_wave_radiation_flux_surface", long_name="Mean surface net long-wave radiation flux",
+                short_name="msnlwrf", units="W m-2", standard_name="surface_net_downward_longwave_flux",
+                dwd_param="athb_s", grib_parameter=(0, 5, 5), grib_level="surface", statistic="average_since_init"),
 )  # fmt: skip
 
 
-class DwdIconEuForecastTemplateConfig(TemplateConfig[DwdDataVar]):
-    dims: tuple[str, ...] = ("init_time", "lead_time", "latitude", "longitude")
-    append_dim: str = "init_time"
+class DwdIconEuForecastTemplateConfig(ForecastTemplateConfig[DwdDataVar]):
     # DWD serves only the last day: start at (about) the first backfill, or backfill from an archive of its files.
     append_dim_start: pd.Timestamp = timestamp("2026-01-01T00:00")
     append_dim_frequency: pd.Timedelta = timedelta("3h")
+    forecast_length: pd.Timedelta = LONG_RUN_LENGTH  # the short runs' is set per init in derive_coordinates
 
     @property
     def dataset_attributes(self) -> DatasetAttributes:
@@ -169,25 +132,15 @@ class DwdIconEuForecastTemplateConfig(TemplateConfig[DwdDataVar]):
     def longitudes(self) -> np.ndarray:
         return WEST + RESOLUTION * np.arange(round((EAST - WEST) / RESOLUTION) + 1)
 
-    def dimension_coordinates(self) -> dict[str, Any]:
-        return {
-            "init_time": self.first_append_dim_coordinate(),
-            "lead_time": icon_eu_lead_times(),
-            "latitude": self.latitudes(),
-            "longitude": self.longitudes(),
-        }
+    def lead_times(self) -> pd.TimedeltaIndex:
+        return icon_eu_lead_times()
+
+    def spatial_ref(self) -> Coordinate:
+        return sphere_spatial_ref_coordinate(EARTH_RADIUS_M, "as used by ICON")
 
     def derive_coordinates(self, ds: xr.Dataset) -> dict[str, CoordinateValues]:
         lengths = forecast_length(pd.DatetimeIndex(ds["init_time"].values))
-        return derive_forecast_coordinates(ds, LONG_RUN_LENGTH) | {
-            "expected_forecast_length": (("init_time",), lengths)
-        }
-
-    @property
-    def coords(self) -> Sequence[Coordinate]:
-        return latitude_longitude_forecast_coordinates(
-            self.dimension_coordinates(), sphere_spatial_ref_coordinate(EARTH_RADIUS_M, "as used by ICON")
-        )
+        return super().derive_coordinates(ds) | {"expected_forecast_length": (("init_time",), lengths)}
 
     @property
     def data_vars(self) -> Sequence[DwdDataVar]:

@@ -6,12 +6,12 @@ from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.region_job import (
     IfsEnsSourceFileCoord,
 )
 from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.template_config import (
+    EcmwfDataVar,
     EcmwfIfsEnsForecast15Day025DegreeTemplateConfig,
-    IfsEnsDataVar,
 )
 
 
-def ecmwf_ifs_ens_forecast_15_day_0_25_degree() -> DynamicalDataset[IfsEnsDataVar, IfsEnsSourceFileCoord]:
+def ecmwf_ifs_ens_forecast_15_day_0_25_degree() -> DynamicalDataset[EcmwfDataVar, IfsEnsSourceFileCoord]:
     return DynamicalDataset(
         template_config=EcmwfIfsEnsForecast15Day025DegreeTemplateConfig(),
         region_job_class=EcmwfIfsEnsForecast15Day025DegreeRegionJob,

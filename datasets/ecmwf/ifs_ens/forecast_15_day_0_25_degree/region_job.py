@@ -16,20 +16,14 @@ from datasets.common.errors import SourceNotFoundError, SourceReadError
 from datasets.common.region_job import RegionJob
 from datasets.common.results import SourceFault
 from datasets.common.source_file import SourceFileCoord, download_fields
+from datasets.common.source_groups import group_variables
 from datasets.common.sources.ecmwf_index import EcmwfIndexEntry, parse_ecmwf_index, select_ecmwf_entry
 from datasets.common.sources.fetch import ByteRange, cache_dir, fetch_bytes, join_url
 from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, message_at_start
 from datasets.common.timestamps import timedelta
-from datasets.common.transforms.deaccumulation import deaccumulate_to_rates_inplace
-from datasets.common.transforms.rounding import round_for_storage
-from datasets.common.transforms.units import kelvin_to_celsius_inplace
-from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.template_config import IfsEnsDataVar
+from datasets.ecmwf.ecmwf_variables import EcmwfDataVar
 
 S3_BASE_URL = "https://ecmwf-forecasts.s3.eu-central-1.amazonaws.com"
-DEACCUMULATION_INVALID = "deaccumulation_invalid_values"
-# Running totals start at the init time and never restart within a forecast.
-NEVER_RESETS = np.timedelta64(1_000_000, "h")
-UNIT_SCALES = {"fraction_to_percent": 100, "metres_of_water_to_kg_m2": 1000}
 # From IFS cycle 50r1 the ENS control is the one `oper` forecast: published as oper-fc (type fc), not enfo cf.
 CONTROL_IN_OPER_FROM = pd.Timestamp("2026-05-12T06:00")
 
@@ -40,7 +34,7 @@ class IndexKey(FrozenBaseModel):
     levelist: str | None
 
 
-def index_key(data_var: IfsEnsDataVar, lead_time: pd.Timedelta) -> IndexKey:
+def index_key(data_var: EcmwfDataVar, lead_time: pd.Timedelta) -> IndexKey:
     attrs = data_var.internal_attrs
     return IndexKey(param=attrs.index_param_at(lead_time), levtype=attrs.index_levtype, levelist=attrs.index_levelist)
 
@@ -85,16 +79,8 @@ def field_range(entries: Sequence[EcmwfIndexEntry], key: IndexKey, member: int) 
         return SourceFault.of(e)
 
 
-class EcmwfIfsEnsForecast15Day025DegreeRegionJob(RegionJob[IfsEnsDataVar, IfsEnsSourceFileCoord]):
-    grid: ClassVar[GridSpec] = GridSpec(
-        grid_type="regular_ll",
-        ni=1440,
-        nj=721,
-        first_latitude=90.0,
-        first_longitude=180.0,
-        last_latitude=-90.0,
-        last_longitude=179.75,
-    )
+class EcmwfIfsEnsForecast15Day025DegreeRegionJob(RegionJob[EcmwfDataVar, IfsEnsSourceFileCoord]):
+    grid: ClassVar[GridSpec] = GridSpec.global_latitude_longitude(0.25, first_longitude=180.0)
     # ECMWF asks for at most about 8 parallel connections; each download makes one request at a time.
     download_parallelism: ClassVar[int] = 8
     # One variable of one init is 85 x 51 x 721 x 1440 float32 = 18 GB. Members and leads are whole in a shard, so
@@ -110,17 +96,16 @@ class EcmwfIfsEnsForecast15Day025DegreeRegionJob(RegionJob[IfsEnsDataVar, IfsEns
     _index_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @classmethod
-    def source_groups(cls, data_vars: Sequence[IfsEnsDataVar]) -> Sequence[Sequence[IfsEnsDataVar]]:
+    def source_groups(cls, data_vars: Sequence[EcmwfDataVar]) -> Sequence[Sequence[EcmwfDataVar]]:
         """Variables with the same availability, at most max_vars_per_group at a time."""
-        by_availability: dict[tuple[pd.Timestamp | None, bool], list[IfsEnsDataVar]] = {}
-        for var in data_vars:
-            attrs = var.internal_attrs
-            by_availability.setdefault((attrs.available_from, attrs.has_hour_0_values), []).append(var)
-        size = cls.max_vars_per_group
-        return [group[i : i + size] for group in by_availability.values() for i in range(0, len(group), size)]
+        return group_variables(
+            data_vars,
+            lambda v: (v.internal_attrs.available_from, v.internal_attrs.has_hour_0_values),
+            cls.max_vars_per_group,
+        )
 
     def generate_source_file_coords(
-        self, processing_region_ds: xr.Dataset, data_var_group: Sequence[IfsEnsDataVar]
+        self, processing_region_ds: xr.Dataset, data_var_group: Sequence[EcmwfDataVar]
     ) -> Sequence[IfsEnsSourceFileCoord]:
         """One coord per (init, lead, member) that has any of the group's fields, members of a lead together."""
         assert self.source_url is not None, "source_url must be resolved (DynamicalDataset.source_url) for a job"
@@ -173,7 +158,7 @@ class EcmwfIfsEnsForecast15Day025DegreeRegionJob(RegionJob[IfsEnsDataVar, IfsEns
         dest = cache_dir(str(self.template_ds.attrs["dataset_id"])) / coord.local_name()
         return download_fields(coord, dest, ranges, coalesce_bytes=0, one_request_at_a_time=True)
 
-    def read_data(self, coord: IfsEnsSourceFileCoord, data_var: IfsEnsDataVar) -> np.ndarray:
+    def read_data(self, coord: IfsEnsSourceFileCoord, data_var: EcmwfDataVar) -> np.ndarray:
         key = index_key(data_var, coord.lead_time)
         if key not in coord.fields:
             return np.full((self.grid.nj, self.grid.ni), np.nan, dtype=np.float32)
@@ -181,22 +166,3 @@ class EcmwfIfsEnsForecast15Day025DegreeRegionJob(RegionJob[IfsEnsDataVar, IfsEns
         # An oper-fc message is a single forecast with no ensemble number to check.
         member = None if coord.control_in_oper else coord.ensemble_member
         return decode_message(message, self.grid, ExpectedField(ensemble_member=member))
-
-    def apply_data_transformations(self, data_array: xr.DataArray, data_var: IfsEnsDataVar) -> Mapping[str, int]:
-        attrs = data_var.internal_attrs
-        values = data_array.values
-        counters = {}
-        if attrs.unit_conversion == "kelvin_to_celsius":
-            kelvin_to_celsius_inplace(values)
-        elif attrs.unit_conversion is not None:
-            values *= np.float32(UNIT_SCALES[attrs.unit_conversion])
-        if attrs.deaccumulate_to_rate:
-            counters[DEACCUMULATION_INVALID] = deaccumulate_to_rates_inplace(
-                values,
-                data_array["lead_time"].values,
-                NEVER_RESETS,
-                axis=data_array.get_axis_num("lead_time"),
-                negative_tolerance=attrs.negative_rate_tolerance,
-            )
-        round_for_storage(values, attrs)
-        return counters

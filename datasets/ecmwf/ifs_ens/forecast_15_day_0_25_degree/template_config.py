@@ -1,174 +1,85 @@
 from collections.abc import Sequence
-from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
-import xarray as xr
 
-from datasets.common.config_models import (
-    BaseInternalAttrs,
-    Coordinate,
-    DatasetAttributes,
-    DataVar,
-    DataVarAttrs,
-    FrozenBaseModel,
-    StepType,
-    float32_encoding,
-)
+from datasets.common.config_models import Coordinate, DatasetAttributes, float32_encoding
 from datasets.common.forecast_coordinates import (
     NCEP_EARTH_RADIUS_M,
     GlobalQuarterDegreeGrid,
-    derive_forecast_coordinates,
-    ensemble_member_coordinate,
-    latitude_longitude_forecast_coordinates,
     sphere_spatial_ref_coordinate,
 )
-from datasets.common.template_config import CoordinateValues, TemplateConfig
+from datasets.common.template_layouts import ForecastTemplateConfig
 from datasets.common.timestamps import timedelta, timestamp
-from datasets.common.transforms.deaccumulation import NEGATIVE_RATE_TOLERANCE
+from datasets.ecmwf.ecmwf_variables import EcmwfDataVar, EcmwfVariables, IndexParamOverride
 
-type IfsUnitConversion = Literal["kelvin_to_celsius", "fraction_to_percent", "metres_of_water_to_kg_m2"]
-
-FORECAST_LENGTH = timedelta("360h")
 ENSEMBLE_MEMBERS = 51
 # Lossy packing of running totals of order 1e8 J m-2 leaves differences of a few W m-2 below zero.
 RADIATION_NEGATIVE_RATE_TOLERANCE = -5.0
 
-
-class IndexParamOverride(FrozenBaseModel):
-    """A different `.index` param for lead times in [first, last] (e.g. 10fg3 where the gust window is 3 h)."""
-
-    first: pd.Timedelta
-    last: pd.Timedelta
-    param: str
-
-
-class IfsEnsInternalAttrs(BaseInternalAttrs):
-    """Where a variable lives in the open-data `.index` and how it becomes the stored value."""
-
-    index_param: str
-    index_levtype: Literal["sfc", "pl"] = "sfc"
-    index_levelist: str | None = None
-    index_param_overrides: tuple[IndexParamOverride, ...] = ()
-    values_at_lead_0: bool = True
-    # A running total since the init time, stored as the average rate since the previous lead time.
-    deaccumulate_to_rate: bool = False
-    negative_rate_tolerance: float = NEGATIVE_RATE_TOLERANCE
-    unit_conversion: IfsUnitConversion | None = None
-    available_from: pd.Timestamp | None = None  # the first init time the source publishes it for
-
-    @property
-    def has_hour_0_values(self) -> bool:
-        return self.values_at_lead_0
-
-    def index_param_at(self, lead_time: pd.Timedelta) -> str:
-        for override in self.index_param_overrides:
-            if override.first <= lead_time <= override.last:
-                return override.param
-        return self.index_param
-
-    def available(self, init_time: pd.Timestamp, lead_time: pd.Timedelta) -> bool:
-        if self.available_from is not None and init_time < self.available_from:
-            return False
-        return self.values_at_lead_0 or lead_time > pd.Timedelta(0)
-
-
-type IfsEnsDataVar = DataVar[IfsEnsInternalAttrs]
-
+IFS_ENS = EcmwfVariables(
+    encoding=float32_encoding((1, 85, ENSEMBLE_MEMBERS, 32, 32), (1, 85, ENSEMBLE_MEMBERS, 320, 320))
+)
 RUNNING_TOTAL_COMMENT = "Average over the time since the previous lead time, from running totals since the init time."
-
-
-def _var(
-    name: str,
-    long_name: str,
-    param: str,
-    units: str,
-    *,
-    step_type: StepType = "instant",
-    standard_name: str | None = None,
-    comment: str | None = None,
-    flags: dict[int, str] | None = None,
-    keep_mantissa_bits: int | Literal["no-rounding"] = 7,
-    **internal: Any,
-) -> IfsEnsDataVar:
-    return DataVar(
-        name=name,
-        encoding=float32_encoding((1, 85, ENSEMBLE_MEMBERS, 32, 32), (1, 85, ENSEMBLE_MEMBERS, 320, 320)),
-        attrs=DataVarAttrs(
-            long_name=long_name,
-            short_name=param,
-            units=units,
-            step_type=step_type,
-            standard_name=standard_name,
-            comment=comment,
-            flag_values=tuple(flags) if flags else None,
-            flag_meanings=" ".join(flags.values()) if flags else None,
-        ),
-        internal_attrs=IfsEnsInternalAttrs(keep_mantissa_bits=keep_mantissa_bits, index_param=param, **internal),
-    )
-
-
-def _running_total(name: str, long_name: str, param: str, standard_name: str, **internal: Any) -> IfsEnsDataVar:
-    return _var(name, long_name, param, "W m-2", step_type="avg", standard_name=standard_name,
-                comment=f"{RUNNING_TOTAL_COMMENT} No value at lead time 0.", values_at_lead_0=False,
-                deaccumulate_to_rate=True, negative_rate_tolerance=RADIATION_NEGATIVE_RATE_TOLERANCE, **internal)  # fmt: skip
-
-
-def _pressure_level(name: str, long_name: str, param: str, level: int, units: str, standard_name: str,
-                    **kwargs: Any) -> IfsEnsDataVar:  # fmt: skip
-    return _var(name, long_name, param, units, standard_name=standard_name, index_levtype="pl",
-                index_levelist=str(level), **kwargs)  # fmt: skip
-
-
 PRECIPITATION_TYPES = {
     0: "no_precipitation", 1: "rain", 3: "freezing_rain", 5: "snow", 6: "wet_snow", 7: "mixture_of_rain_and_snow",
     8: "ice_pellets", 12: "freezing_drizzle",
 }  # fmt: skip
 
-IFS_ENS_DATA_VARS: tuple[IfsEnsDataVar, ...] = (
-    _var("pressure_surface", "Surface pressure", "sp", "Pa", standard_name="surface_air_pressure",
-         keep_mantissa_bits=10),
-    _var("temperature_2m", "2 metre temperature", "2t", "degree_Celsius", standard_name="air_temperature",
-         unit_conversion="kelvin_to_celsius"),
-    _var("dew_point_temperature_2m", "2 metre dewpoint temperature", "2d", "degree_Celsius",
-         standard_name="dew_point_temperature", unit_conversion="kelvin_to_celsius"),
-    _var("wind_u_10m", "10 metre U wind component", "10u", "m s-1", standard_name="eastward_wind",
-         keep_mantissa_bits=6),
-    _var("wind_v_10m", "10 metre V wind component", "10v", "m s-1", standard_name="northward_wind",
-         keep_mantissa_bits=6),
-    _var("wind_u_100m", "100 metre U wind component", "100u", "m s-1", standard_name="eastward_wind",
-         keep_mantissa_bits=6),
-    _var("wind_v_100m", "100 metre V wind component", "100v", "m s-1", standard_name="northward_wind",
-         keep_mantissa_bits=6),
-    _var("wind_gust_10m", "Maximum 10 metre wind gust since previous post-processing", "10fg", "m s-1",
-         step_type="max", standard_name="wind_speed_of_gust", keep_mantissa_bits=6, values_at_lead_0=False,
-         comment="Maximum since the previous lead time. No value at lead time 0.",
-         index_param_overrides=(IndexParamOverride(first=timedelta("93h"), last=timedelta("144h"), param="10fg3"),)),
-    _var("precipitation_surface", "Total precipitation", "tp", "kg m-2 s-1", step_type="avg",
-         standard_name="precipitation_flux", values_at_lead_0=False, deaccumulate_to_rate=True,
-         unit_conversion="metres_of_water_to_kg_m2",
-         comment=f"{RUNNING_TOTAL_COMMENT} Published in metres of water (1 m = 1000 kg m-2). No value at lead time 0."),
-    _var("categorical_precipitation_type_surface", "Precipitation type", "ptype", "1", flags=PRECIPITATION_TYPES,
-         keep_mantissa_bits="no-rounding", available_from=timestamp("2024-11-13T00:00"),
-         comment="Published from the 2024-11-13 00 UTC run on; missing before."),
-    _running_total("downward_short_wave_radiation_flux_surface", "Surface short-wave (solar) radiation downwards",
-                   "ssrd", "surface_downwelling_shortwave_flux_in_air"),
-    _running_total("downward_long_wave_radiation_flux_surface", "Surface long-wave (thermal) radiation downwards",
-                   "strd", "surface_downwelling_longwave_flux_in_air"),
-    _var("pressure_reduced_to_mean_sea_level", "Mean sea level pressure", "msl", "Pa",
-         standard_name="air_pressure_at_mean_sea_level", keep_mantissa_bits=10),
-    _var("total_cloud_cover_atmosphere", "Total cloud cover", "tcc", "percent", standard_name="cloud_area_fraction",
-         unit_conversion="fraction_to_percent", comment="Published as a fraction (0-1); stored in percent."),
-    _pressure_level("geopotential_height_500hpa", "Geopotential height", "gh", 500, "m", "geopotential_height",
-                    keep_mantissa_bits=10),
-    _pressure_level("geopotential_height_850hpa", "Geopotential height", "gh", 850, "m", "geopotential_height",
-                    keep_mantissa_bits=10),
-    _pressure_level("geopotential_height_925hpa", "Geopotential height", "gh", 925, "m", "geopotential_height",
-                    keep_mantissa_bits=10),
-    _pressure_level("temperature_850hpa", "Temperature", "t", 850, "degree_Celsius", "air_temperature",
-                    unit_conversion="kelvin_to_celsius"),
-    _pressure_level("temperature_925hpa", "Temperature", "t", 925, "degree_Celsius", "air_temperature",
-                    unit_conversion="kelvin_to_celsius"),
+IFS_ENS_DATA_VARS: tuple[EcmwfDataVar, ...] = (
+    IFS_ENS.var(name="pressure_surface", long_name="Surface pressure", short_name="sp", units="Pa",
+                standard_name="surface_air_pressure", keep_mantissa_bits=10),
+    IFS_ENS.var(name="temperature_2m", long_name="2 metre temperature", short_name="2t", units="degree_Celsius",
+                standard_name="air_temperature", unit_conversion="kelvin_to_celsius"),
+    IFS_ENS.var(name="dew_point_temperature_2m", long_name="2 metre dewpoint temperature", short_name="2d",
+                units="degree_Celsius", standard_name="dew_point_temperature", unit_conversion="kelvin_to_celsius"),
+    IFS_ENS.var(name="wind_u_10m", long_name="10 metre U wind component", short_name="10u", units="m s-1",
+                standard_name="eastward_wind", keep_mantissa_bits=6),
+    IFS_ENS.var(name="wind_v_10m", long_name="10 metre V wind component", short_name="10v", units="m s-1",
+                standard_name="northward_wind", keep_mantissa_bits=6),
+    IFS_ENS.var(name="wind_u_100m", long_name="100 metre U wind component", short_name="100u", units="m s-1",
+                standard_name="eastward_wind", keep_mantissa_bits=6),
+    IFS_ENS.var(name="wind_v_100m", long_name="100 metre V wind component", short_name="100v", units="m s-1",
+                standard_name="northward_wind", keep_mantissa_bits=6),
+    IFS_ENS.var(name="wind_gust_10m", long_name="Maximum 10 metre wind gust since previous post-processing",
+                short_name="10fg", units="m s-1", step_type="max", standard_name="wind_speed_of_gust",
+                comment="Maximum since the previous lead time. No value at lead time 0.", keep_mantissa_bits=6,
+                values_at_lead_0=False,
+                index_param_overrides=(IndexParamOverride(first=timedelta("93h"), last=timedelta("144h"),
+                                                          param="10fg3"),)),
+    IFS_ENS.var(name="precipitation_surface", long_name="Total precipitation", short_name="tp", units="kg m-2 s-1",
+                step_type="avg", standard_name="precipitation_flux", values_at_lead_0=False, running_total=True,
+                unit_conversion="metres_of_water_to_kg_m2",
+                comment=f"{RUNNING_TOTAL_COMMENT} Published in metres of water (1 m = 1000 kg m-2). "
+                "No value at lead time 0."),
+    IFS_ENS.var(name="categorical_precipitation_type_surface", long_name="Precipitation type", short_name="ptype",
+                units="1", flags=PRECIPITATION_TYPES, keep_mantissa_bits="no-rounding",
+                available_from=timestamp("2024-11-13T00:00"),
+                comment="Published from the 2024-11-13 00 UTC run on; missing before."),
+    IFS_ENS.var(name="downward_short_wave_radiation_flux_surface",
+                long_name="Surface short-wave (solar) radiation downwards", short_name="ssrd", units="W m-2",
+                step_type="avg", standard_name="surface_downwelling_shortwave_flux_in_air",
+                comment=f"{RUNNING_TOTAL_COMMENT} No value at lead time 0.", values_at_lead_0=False,
+                running_total=True, negative_rate_tolerance=RADIATION_NEGATIVE_RATE_TOLERANCE),
+    IFS_ENS.var(name="downward_long_wave_radiation_flux_surface",
+                long_name="Surface long-wave (thermal) radiation downwards", short_name="strd", units="W m-2",
+                step_type="avg", standard_name="surface_downwelling_longwave_flux_in_air",
+                comment=f"{RUNNING_TOTAL_COMMENT} No value at lead time 0.", values_at_lead_0=False,
+                running_total=True, negative_rate_tolerance=RADIATION_NEGATIVE_RATE_TOLERANCE),
+    IFS_ENS.var(name="pressure_reduced_to_mean_sea_level", long_name="Mean sea level pressure", short_name="msl",
+                units="Pa", standard_name="air_pressure_at_mean_sea_level", keep_mantissa_bits=10),
+    IFS_ENS.var(name="total_cloud_cover_atmosphere", long_name="Total cloud cover", short_name="tcc",
+                units="percent", standard_name="cloud_area_fraction", unit_conversion="fraction_to_percent",
+                comment="Published as a fraction (0-1); stored in percent."),
+    IFS_ENS.var(name="geopotential_height_500hpa", long_name="Geopotential height", short_name="gh", units="m",
+                standard_name="geopotential_height", levtype="pl", levelist="500", keep_mantissa_bits=10),
+    IFS_ENS.var(name="geopotential_height_850hpa", long_name="Geopotential height", short_name="gh", units="m",
+                standard_name="geopotential_height", levtype="pl", levelist="850", keep_mantissa_bits=10),
+    IFS_ENS.var(name="geopotential_height_925hpa", long_name="Geopotential height", short_name="gh", units="m",
+                standard_name="geopotential_height", levtype="pl", levelist="925", keep_mantissa_bits=10),
+    IFS_ENS.var(name="temperature_850hpa", long_name="Temperature", short_name="t", units="degree_Celsius",
+                standard_name="air_temperature", levtype="pl", levelist="850", unit_conversion="kelvin_to_celsius"),
+    IFS_ENS.var(name="temperature_925hpa", long_name="Temperature", short_name="t", units="degree_Celsius",
+                standard_name="air_temperature", levtype="pl", levelist="925", unit_conversion="kelvin_to_celsius"),
 )  # fmt: skip
 
 
@@ -177,11 +88,13 @@ def ifs_ens_lead_times() -> pd.TimedeltaIndex:
     return pd.TimedeltaIndex(pd.to_timedelta(hours, unit="h"), name="lead_time")
 
 
-class EcmwfIfsEnsForecast15Day025DegreeTemplateConfig(GlobalQuarterDegreeGrid, TemplateConfig[IfsEnsDataVar]):
+class EcmwfIfsEnsForecast15Day025DegreeTemplateConfig(GlobalQuarterDegreeGrid, ForecastTemplateConfig[EcmwfDataVar]):
     dims: tuple[str, ...] = ("init_time", "lead_time", "ensemble_member", "latitude", "longitude")
-    append_dim: str = "init_time"
     append_dim_start: pd.Timestamp = timestamp("2024-04-01T00:00")
     append_dim_frequency: pd.Timedelta = timedelta("24h")
+    forecast_length: pd.Timedelta = timedelta("360h")
+    ensemble_members: int = ENSEMBLE_MEMBERS
+    ensemble_member_comment: str = "0 is the control forecast (type cf); 1 to 50 are the perturbed members (type pf)."
 
     @property
     def dataset_attributes(self) -> DatasetAttributes:
@@ -203,28 +116,11 @@ class EcmwfIfsEnsForecast15Day025DegreeTemplateConfig(GlobalQuarterDegreeGrid, T
     def lead_times(self) -> pd.TimedeltaIndex:
         return ifs_ens_lead_times()
 
-    def dimension_coordinates(self) -> dict[str, Any]:
-        return {
-            "init_time": self.first_append_dim_coordinate(),
-            "lead_time": self.lead_times(),
-            "ensemble_member": np.arange(ENSEMBLE_MEMBERS),
-            "latitude": self.latitudes(),
-            "longitude": self.longitudes(),
-        }
-
-    def derive_coordinates(self, ds: xr.Dataset) -> dict[str, CoordinateValues]:
-        return derive_forecast_coordinates(ds, FORECAST_LENGTH)
-
-    @property
-    def coords(self) -> Sequence[Coordinate]:
-        return latitude_longitude_forecast_coordinates(
-            self.dimension_coordinates(),
-            sphere_spatial_ref_coordinate(NCEP_EARTH_RADIUS_M, "as the source encodes it (GRIB2 shape of the earth 6)"),
-            ensemble_member_coordinate(
-                ENSEMBLE_MEMBERS, "0 is the control forecast (type cf); 1 to 50 are the perturbed members (type pf)."
-            ),
+    def spatial_ref(self) -> Coordinate:
+        return sphere_spatial_ref_coordinate(
+            NCEP_EARTH_RADIUS_M, "as the source encodes it (GRIB2 shape of the earth 6)"
         )
 
     @property
-    def data_vars(self) -> Sequence[IfsEnsDataVar]:
+    def data_vars(self) -> Sequence[EcmwfDataVar]:
         return IFS_ENS_DATA_VARS

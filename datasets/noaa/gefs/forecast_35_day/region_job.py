@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from datasets.common.source_groups import group_variables
 from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, message_at_start
 from datasets.common.timestamps import timedelta, utc_now
 from datasets.common.transforms.regrid import regrid_bilinear
@@ -19,19 +20,6 @@ S3_BASE_URL = "https://noaa-gefs-pds.s3.amazonaws.com"
 # after the init time they are not requested; the next update reprocesses the latest init and fills them in.
 EXTENDED_RANGE_AFTER = timedelta("384h")
 EXTENDED_RANGE_DELAY = timedelta("6h30min")
-
-
-def global_grid(resolution: float) -> GridSpec:
-    """A global regular lat/lon grid as NCEP writes it: 90 to -90, 0 to 360 - resolution."""
-    return GridSpec(
-        grid_type="regular_ll",
-        ni=round(360 / resolution),
-        nj=round(180 / resolution) + 1,
-        first_latitude=90.0,
-        first_longitude=0.0,
-        last_latitude=-90.0,
-        last_longitude=360.0 - resolution,
-    )
 
 
 def grid_axes(grid: GridSpec) -> tuple[np.ndarray, np.ndarray]:
@@ -64,11 +52,11 @@ class GefsSourceFileCoord(NoaaSourceFileCoord):
 class NoaaGefsForecast35DayRegionJob(NoaaRegionJob[GefsSourceFileCoord]):
     source_file_coord_class: ClassVar[type[NoaaSourceFileCoord]] = GefsSourceFileCoord
     grids: ClassVar[Mapping[GefsFileType, GridSpec]] = {
-        "s": global_grid(0.25),
-        "a": global_grid(0.5),
-        "b": global_grid(0.5),
+        "s": GridSpec.global_latitude_longitude(0.25),
+        "a": GridSpec.global_latitude_longitude(0.5),
+        "b": GridSpec.global_latitude_longitude(0.5),
     }
-    grid: ClassVar[GridSpec] = global_grid(0.25)
+    grid: ClassVar[GridSpec] = GridSpec.global_latitude_longitude(0.25)
     # One variable of one init is 31 x 181 x 721 x 1440 float32 = 23 GB. Members and leads are whole in a shard, so
     # blocks split latitude and longitude: two variables in flight hold at most 6 GiB each, a column of two
     # shards (721 x 368), and every source message is decoded 4 times.
@@ -80,12 +68,11 @@ class NoaaGefsForecast35DayRegionJob(NoaaRegionJob[GefsSourceFileCoord]):
     @classmethod
     def source_groups(cls, data_vars: Sequence[GefsDataVar]) -> Sequence[Sequence[GefsDataVar]]:
         """Variables read from the same file types, at most max_vars_per_group at a time."""
-        by_files: dict[tuple[str | None, str], list[GefsDataVar]] = {}
-        for var in data_vars:
-            attrs = var.internal_attrs
-            by_files.setdefault((attrs.fine_file_type, attrs.coarse_file_type), []).append(var)
-        size = cls.max_vars_per_group
-        return [group[i : i + size] for group in by_files.values() for i in range(0, len(group), size)]
+        return group_variables(
+            data_vars,
+            lambda v: (v.internal_attrs.fine_file_type, v.internal_attrs.coarse_file_type),
+            cls.max_vars_per_group,
+        )
 
     def generate_source_file_coords(
         self, processing_region_ds: xr.Dataset, data_var_group: Sequence[GefsDataVar]

@@ -1,32 +1,17 @@
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Literal
 
-import numpy as np
 import pandas as pd
-import xarray as xr
 
-from datasets.common.config_models import (
-    Coordinate,
-    DatasetAttributes,
-    DataVar,
-    DataVarAttrs,
-    Encoding,
-)
-from datasets.common.forecast_coordinates import (
-    GlobalQuarterDegreeGrid,
-    derive_forecast_coordinates,
-    ensemble_member_coordinate,
-    latitude_longitude_forecast_coordinates,
-    sphere_spatial_ref_coordinate,
-)
-from datasets.common.template_config import CoordinateValues, TemplateConfig
+from datasets.common.config_models import DatasetAttributes, DataVar, Encoding
+from datasets.common.forecast_coordinates import GlobalQuarterDegreeGrid
+from datasets.common.template_layouts import ForecastTemplateConfig
 from datasets.common.timestamps import timedelta, timestamp
-from datasets.noaa.gfs.forecast.template_config import GFS_DATA_VARS, GfsDataVar
-from datasets.noaa.noaa_region_job import NoaaInternalAttrs
+from datasets.noaa.gfs.forecast.template_config import GFS, GFS_DATA_VARS, GfsDataVar
+from datasets.noaa.noaa_variables import NoaaInternalAttrs
 
 type GefsFileType = Literal["a", "b", "s"]
 
-FORECAST_LENGTH = timedelta("840h")
 # The 0.25 degree `s` files stop at this lead time; later leads come from the 0.5 degree `a`/`b` files.
 FINE_FILES_LAST_LEAD = timedelta("240h")
 ENSEMBLE_MEMBERS = 31
@@ -82,31 +67,11 @@ FILE_TYPES: dict[str, tuple[Literal["s"] | None, Literal["a", "b"]]] = {
 }
 
 EXTRA_GFS_STYLE_VARS: tuple[GfsDataVar, ...] = (
-    DataVar(
-        name="wind_gust_surface",
-        encoding=GFS_DATA_VARS[0].encoding,
-        attrs=DataVarAttrs(
-            long_name="Wind speed (gust)",
-            short_name="gust",
-            units="m s-1",
-            step_type="instant",
-            standard_name="wind_speed_of_gust",
-        ),
-        internal_attrs=NoaaInternalAttrs(keep_mantissa_bits=6, grib_element="GUST", grib_index_level="surface"),
-    ),
-    DataVar(
-        name="geopotential_height_500hpa",
-        encoding=GFS_DATA_VARS[0].encoding,
-        attrs=DataVarAttrs(
-            long_name="Geopotential height",
-            short_name="gh",
-            units="m",
-            step_type="instant",
-            standard_name="geopotential_height",
-        ),
-        internal_attrs=NoaaInternalAttrs(keep_mantissa_bits=10, grib_element="HGT", grib_index_level="500 mb"),
-    ),
-)
+    GFS.var(name="wind_gust_surface", long_name="Wind speed (gust)", short_name="gust", units="m s-1",
+            standard_name="wind_speed_of_gust", element="GUST", level="surface", keep_mantissa_bits=6),
+    GFS.var(name="geopotential_height_500hpa", long_name="Geopotential height", short_name="gh", units="m",
+            standard_name="geopotential_height", element="HGT", level="500 mb", keep_mantissa_bits=10),
+)  # fmt: skip
 
 
 def gefs_data_var(gfs_var: GfsDataVar, chunks: tuple[int, ...], shards: tuple[int, ...]) -> GefsDataVar:
@@ -128,11 +93,13 @@ def gefs_lead_times() -> pd.TimedeltaIndex:
     return pd.TimedeltaIndex(pd.to_timedelta(hours, unit="h"), name="lead_time")
 
 
-class NoaaGefsForecast35DayTemplateConfig(GlobalQuarterDegreeGrid, TemplateConfig[GefsDataVar]):
+class NoaaGefsForecast35DayTemplateConfig(GlobalQuarterDegreeGrid, ForecastTemplateConfig[GefsDataVar]):
     dims: tuple[str, ...] = ("init_time", "ensemble_member", "lead_time", "latitude", "longitude")
-    append_dim: str = "init_time"
     append_dim_start: pd.Timestamp = timestamp("2020-10-01T00:00")
     append_dim_frequency: pd.Timedelta = timedelta("24h")
+    forecast_length: pd.Timedelta = timedelta("840h")
+    ensemble_members: int = ENSEMBLE_MEMBERS
+    ensemble_member_comment: str = "0 is the control forecast (c00); 1 to 30 are the perturbed members p01 to p30."
     chunks: tuple[int, ...] = (1, ENSEMBLE_MEMBERS, 64, 17, 16)
     shards: tuple[int, ...] = (1, ENSEMBLE_MEMBERS, 192, 374, 368)
 
@@ -156,28 +123,6 @@ class NoaaGefsForecast35DayTemplateConfig(GlobalQuarterDegreeGrid, TemplateConfi
 
     def lead_times(self) -> pd.TimedeltaIndex:
         return gefs_lead_times()
-
-    def dimension_coordinates(self) -> dict[str, Any]:
-        return {
-            "init_time": self.first_append_dim_coordinate(),
-            "ensemble_member": np.arange(ENSEMBLE_MEMBERS),
-            "lead_time": self.lead_times(),
-            "latitude": self.latitudes(),
-            "longitude": self.longitudes(),
-        }
-
-    def derive_coordinates(self, ds: xr.Dataset) -> dict[str, CoordinateValues]:
-        return derive_forecast_coordinates(ds, FORECAST_LENGTH)
-
-    @property
-    def coords(self) -> Sequence[Coordinate]:
-        return latitude_longitude_forecast_coordinates(
-            self.dimension_coordinates(),
-            sphere_spatial_ref_coordinate(),
-            ensemble_member_coordinate(
-                ENSEMBLE_MEMBERS, "0 is the control forecast (c00); 1 to 30 are the perturbed members p01 to p30."
-            ),
-        )
 
     @property
     def data_vars(self) -> Sequence[GefsDataVar]:

@@ -15,15 +15,8 @@ import zarr
 from zarr.abc.store import Store
 
 from datasets.common.timestamps import timedelta, timestamp
-from datasets.common.transforms.deaccumulation import (
-    deaccumulate_to_rates_inplace,
-    window_averages_to_step_averages_inplace,
-)
-from datasets.common.transforms.rounding import round_for_storage
-from datasets.common.transforms.units import kelvin_to_celsius_inplace
-from datasets.noaa.gfs.analysis.template_config import GfsAnalysisDataVar
 from datasets.noaa.gfs.forecast.region_job import GfsSourceFileCoord, NoaaGfsForecastRegionJob
-from datasets.noaa.noaa_region_job import DEACCUMULATION_INVALID, NoaaDataVar, NoaaSourceFileCoord
+from datasets.noaa.noaa_region_job import NoaaDataVar, NoaaSourceFileCoord
 
 RUN_INTERVAL = timedelta("6h")
 HOUR = timedelta("1h")
@@ -41,11 +34,13 @@ def source_init_time(time: pd.Timestamp, windowed: bool) -> pd.Timestamp:
 
 
 def needs_previous_step(data_var: NoaaDataVar) -> bool:
-    return data_var.internal_attrs.deaccumulate_to_rate or data_var.internal_attrs.average_over_step
+    return data_var.internal_attrs.deaccumulate_to_rate or data_var.internal_attrs.deaverage
 
 
 class NoaaGfsAnalysisRegionJob(NoaaGfsForecastRegionJob):
     source_file_coord_class: ClassVar[type[NoaaSourceFileCoord]] = GfsAnalysisSourceFileCoord
+    # Windows restart with every 6-hourly run: along time, at multiples of 6 h.
+    step_dim: ClassVar[str] = "time"
 
     @classmethod
     def source_groups(cls, data_vars: Sequence[NoaaDataVar]) -> Sequence[Sequence[NoaaDataVar]]:
@@ -89,23 +84,6 @@ class NoaaGfsAnalysisRegionJob(NoaaGfsForecastRegionJob):
         if data_var.internal_attrs.expected_field(coord.lead_time) not in coord.fields:
             return np.full((self.grid.nj, self.grid.ni), np.nan, dtype=np.float32)
         return super().read_data(coord, data_var)
-
-    def apply_data_transformations(self, data_array: xr.DataArray, data_var: GfsAnalysisDataVar) -> Mapping[str, int]:
-        """Unit conversion, then windows to hourly values along time, then rounding."""
-        attrs = data_var.internal_attrs
-        values = data_array.values
-        counters = {}
-        if attrs.unit_conversion == "kelvin_to_celsius":
-            kelvin_to_celsius_inplace(values)
-        steps = data_array["time"].values - np.datetime64(0, "s")
-        axis = data_array.get_axis_num("time")
-        reset = np.timedelta64(attrs.window_reset_hours or 0, "h")
-        if attrs.deaccumulate_to_rate:
-            counters[DEACCUMULATION_INVALID] = deaccumulate_to_rates_inplace(values, steps, reset, axis=axis)
-        if attrs.average_over_step:
-            window_averages_to_step_averages_inplace(values, steps, reset, axis=axis)
-        round_for_storage(values, attrs)
-        return counters
 
 
 def positions_with_values(store: Store, name: str, positions: slice) -> np.ndarray:

@@ -5,7 +5,6 @@ import pandas as pd
 from datasets.common.errors import SourceNotFoundError
 from datasets.common.sources.grib import GridSpec
 from datasets.common.timestamps import timedelta, utc_now
-from datasets.noaa.noaa_region_job import DEACCUMULATION_INVALID as DEACCUMULATION_INVALID
 from datasets.noaa.noaa_region_job import NoaaRegionJob, NoaaSourceFileCoord
 
 S3_BASE_URL = "https://noaa-gfs-bdp-pds.s3.amazonaws.com"
@@ -23,15 +22,7 @@ class GfsSourceFileCoord(NoaaSourceFileCoord):
 
 class NoaaGfsForecastRegionJob(NoaaRegionJob[GfsSourceFileCoord]):
     source_file_coord_class: ClassVar[type[NoaaSourceFileCoord]] = GfsSourceFileCoord
-    grid: ClassVar[GridSpec] = GridSpec(
-        grid_type="regular_ll",
-        ni=1440,
-        nj=721,
-        first_latitude=90.0,
-        first_longitude=0.0,
-        last_latitude=-90.0,
-        last_longitude=359.75,
-    )
+    grid: ClassVar[GridSpec] = GridSpec.global_latitude_longitude(0.25)
     roll_longitude: ClassVar[bool] = True
     default_source_url: ClassVar[str] = S3_BASE_URL
     recent_fallback_url: ClassVar[str] = NOMADS_BASE_URL

@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -121,3 +123,56 @@ def test_step_averages_along_an_inner_axis_and_uneven_steps() -> None:
     windows = np.array([[10.0, 4.0, 5.0]] * 2, dtype=np.float32)
     window_averages_to_step_averages_inplace(windows, hours([120, 123, 126]), SIX_HOURS, axis=1)
     np.testing.assert_array_equal(windows, [[np.nan, 4.0, 6.0]] * 2)
+
+
+def test_running_totals_never_reset_after_step_0() -> None:
+    totals = np.array([0.0, 3600.0, 3600.0 + 2 * 7200.0, 18000.0 + 1 * 10800.0], dtype=np.float32)
+    invalid = deaccumulate_to_rates_inplace(totals, hours([0, 1, 3, 6]), None, axis=0)
+    np.testing.assert_array_equal(totals, [np.nan, 1.0, 2.0, 1.0])
+    assert invalid == 0
+
+
+AVERAGE_HOURS = np.array([0, 1, 2, 5], dtype="timedelta64[h]")
+
+
+def averages_since_start(interval_means: list[float]) -> list[float]:
+    """The running average over [0, step] of piecewise-constant interval means on AVERAGE_HOURS."""
+    seconds = AVERAGE_HOURS.astype("timedelta64[s]").astype(float)
+    totals = np.cumsum([0.0, *(m * d for m, d in zip(interval_means, np.diff(seconds), strict=True))])
+    return [np.nan, *(totals[1:] / seconds[1:])]
+
+
+def test_averages_since_the_start_become_interval_means_along_any_axis() -> None:
+    means = [100.0, 300.0, 40.0]
+    series = np.array(averages_since_start(means), dtype=np.float32)
+    values = np.stack([series, series * 2])  # steps on axis 1
+
+    window_averages_to_step_averages_inplace(values, AVERAGE_HOURS, None, axis=1)
+
+    np.testing.assert_allclose(values[0], [np.nan, *means], rtol=1e-6)
+    np.testing.assert_allclose(values[1], [np.nan, *(2 * m for m in means)], rtol=1e-6)
+    assert values.dtype == np.float32
+
+
+def test_averages_since_the_start_ignore_step_0_and_spread_missing_values_to_their_intervals() -> None:
+    series = np.array(averages_since_start([100.0, 300.0, 40.0]), dtype=np.float32)
+    series[0] = 12345.0  # whatever step 0 holds is ignored
+    series[2] = np.nan
+
+    window_averages_to_step_averages_inplace(series, AVERAGE_HOURS, None, axis=0)
+
+    assert np.isnan(series[0])
+    assert series[1] == pytest.approx(100.0)
+    assert np.isnan(series[2:]).all()
+
+
+def test_negative_averages_are_kept() -> None:
+    series = np.array(averages_since_start([-50.0, -80.0, 10.0]), dtype=np.float32)
+    window_averages_to_step_averages_inplace(series, AVERAGE_HOURS, None, axis=0)
+    np.testing.assert_allclose(series[1:], [-50.0, -80.0, 10.0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("transform", [deaccumulate_to_rates_inplace, window_averages_to_step_averages_inplace])
+def test_rejects_unordered_steps(transform: Callable[..., object]) -> None:
+    with pytest.raises(AssertionError, match="increase"):
+        transform(np.zeros(3, dtype=np.float32), AVERAGE_HOURS[[0, 2, 1]], None, axis=0)

@@ -10,8 +10,6 @@ import pytest
 from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.timestamps import timedelta, timestamp
 from datasets.dwd.icon_eu.forecast import dwd_icon_eu_forecast
-from datasets.dwd.icon_eu.forecast.region_job import DWD_BASE_URL, DwdIconEuForecastRegionJob
-from datasets.registry import get_dataset
 from pipelines.demo.range_server import RangeServer
 from pipelines.local import run_local
 from steps.context import StepContext
@@ -30,20 +28,6 @@ from tests.support.runs import read_main
 
 I0, I1, I2, I3, I4 = pd.date_range("2026-01-01T00:00", periods=5, freq="3h")
 VARIABLES = ("temperature_2m", "precipitation_surface")
-
-
-def test_registered_with_its_operational_settings() -> None:
-    dataset = get_dataset("dwd-icon-eu-forecast-5-day")
-    assert dataset.region_job_class is DwdIconEuForecastRegionJob
-    assert dataset.source_url() == DWD_BASE_URL == "https://opendata.dwd.de/weather/nwp/icon-eu/grib"
-    operational = dataset.operational
-    assert operational.update_schedule == "0 1,4,7,10,13,16,19,22 * * *"
-    assert operational.validate_schedule == "35 1,4,7,10,13,16,19,22 * * *"
-    assert operational.update_workers == 2
-    assert operational.update_deadline_seconds == 30 * 60
-    assert [type(v).__name__ for v in dataset.validators()] == [
-        "CheckCurrentData", "CheckRecentNans", "CheckExpectedShards", "CheckReplicaMatchesPrimary",
-    ]  # fmt: skip
 
 
 def small_dataset(template_dir: Path, server: RangeServer) -> DynamicalDataset[Any, Any]:

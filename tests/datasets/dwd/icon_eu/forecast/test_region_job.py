@@ -10,7 +10,7 @@ from zarr.abc.store import Store
 
 from datasets.common.results import VariableResult, merge_results
 from datasets.common.timestamps import timedelta, timestamp
-from datasets.dwd.dwd_region_job import DEACCUMULATION_INVALID
+from datasets.common.transforms.chain import DEACCUMULATION_INVALID
 from datasets.dwd.icon_eu.forecast.template_config import ICON_EU_DATA_VARS
 from pipelines.demo.range_server import RangeServer
 from tests.support.dwd_archive import (

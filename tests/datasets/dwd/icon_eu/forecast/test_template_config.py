@@ -2,7 +2,6 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from datasets.common.config_models import BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE
 from datasets.common.timestamps import timestamp
 from datasets.dwd.icon_eu.forecast.region_job import DwdIconEuForecastRegionJob
 from datasets.dwd.icon_eu.forecast.template_config import ICON_EU_DATA_VARS, DwdIconEuForecastTemplateConfig
@@ -13,14 +12,11 @@ CONFIG = DwdIconEuForecastTemplateConfig()
 def test_dimensions_and_coordinate_values() -> None:
     ds = CONFIG.get_template(timestamp("2026-01-02T00:00"))
     assert ds.sizes == {"init_time": 8, "lead_time": 93, "latitude": 657, "longitude": 1377}
-    assert list(ds["init_time"].values) == list(pd.date_range("2026-01-01T00", periods=8, freq="3h"))
     hours = ds["lead_time"].values / np.timedelta64(1, "h")
     np.testing.assert_array_equal(hours, [*range(79), *range(81, 121, 3)])
     np.testing.assert_array_equal(ds["latitude"].values, 70.5 - 0.0625 * np.arange(657))
     np.testing.assert_array_equal(ds["longitude"].values, -23.5 + 0.0625 * np.arange(1377))
     assert (ds["latitude"].values[-1], ds["longitude"].values[-1]) == (29.5, 62.5)
-    np.testing.assert_array_equal(ds["valid_time"].values, ds["init_time"].values[:, None] + ds["lead_time"].values)
-    assert np.isnat(ds["ingested_forecast_length"].values).all()
 
 
 def test_expected_forecast_length_follows_the_run_hour() -> None:
@@ -59,11 +55,8 @@ def test_variables_encodings_and_chunk_sizes() -> None:
     assert len(ds.data_vars) == 12
     for var in ICON_EU_DATA_VARS:
         encoding = ds[var.name].encoding
-        assert encoding["dtype"] == np.float32
-        assert np.isnan(encoding["fill_value"])
         assert encoding["chunks"] == (1, 93, 219, 230)
         assert encoding["shards"] == (1, 93, 657, 1380)
-        assert encoding["compressors"] == [BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE]
         assert 2.5e6 * 3.3 < var.encoding.chunk_bytes() < 6e6 * 6.5  # 2.5-6 MB after compression
         assert 100e6 < var.encoding.shard_bytes() < 600e6
 

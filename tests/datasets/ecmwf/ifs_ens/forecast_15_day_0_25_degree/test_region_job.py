@@ -16,16 +16,16 @@ from zarr.abc.store import Store
 
 from datasets.common.results import VariableResult, merge_results
 from datasets.common.timestamps import timedelta, timestamp
+from datasets.common.transforms.chain import DEACCUMULATION_INVALID
 from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.region_job import (
-    DEACCUMULATION_INVALID,
     S3_BASE_URL,
     EcmwfIfsEnsForecast15Day025DegreeRegionJob,
     IfsEnsSourceFileCoord,
     IndexKey,
 )
 from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.template_config import (
+    EcmwfDataVar,
     EcmwfIfsEnsForecast15Day025DegreeTemplateConfig,
-    IfsEnsDataVar,
 )
 from pipelines.demo.range_server import RangeServer
 from tests.support.ecmwf_archive import ecmwf_relative_stem
@@ -67,7 +67,7 @@ def template_ds(config: SmallGridTemplateConfig) -> xr.Dataset:
 
 
 def process(
-    template_ds: xr.Dataset, data_vars: Sequence[IfsEnsDataVar], store: Store, source_url: str
+    template_ds: xr.Dataset, data_vars: Sequence[EcmwfDataVar], store: Store, source_url: str
 ) -> dict[str, VariableResult]:
     jobs = SmallGridRegionJob.get_jobs(template_ds, "init_time", data_vars, source_url=source_url)
     return merge_results(job.process([store]) for job in jobs)
@@ -76,7 +76,7 @@ def process(
 type Availability = Callable[[pd.Timestamp, pd.Timedelta, int], bool]
 
 
-def assert_as_expected(ds: xr.Dataset, data_vars: Sequence[IfsEnsDataVar], available: Availability) -> None:
+def assert_as_expected(ds: xr.Dataset, data_vars: Sequence[EcmwfDataVar], available: Availability) -> None:
     for var in data_vars:
         for i, init in enumerate(INITS):
             expected = expected_stored_values(var, init, LEADS, MEMBERS, available)

@@ -12,6 +12,7 @@ from zarr.abc.store import Store
 from datasets.common.results import VariableResult, merge_results
 from datasets.common.sources.grib import iter_messages, message_identity
 from datasets.common.timestamps import timedelta, timestamp
+from datasets.common.transforms.chain import DEACCUMULATION_INVALID
 from datasets.noaa.gefs.forecast_35_day import region_job
 from datasets.noaa.gefs.forecast_35_day.region_job import (
     S3_BASE_URL,
@@ -19,7 +20,6 @@ from datasets.noaa.gefs.forecast_35_day.region_job import (
     NoaaGefsForecast35DayRegionJob,
 )
 from datasets.noaa.gefs.forecast_35_day.template_config import GefsDataVar, NoaaGefsForecast35DayTemplateConfig
-from datasets.noaa.noaa_region_job import DEACCUMULATION_INVALID
 from pipelines.demo.range_server import RangeServer
 from tests.support.gefs_archive import (
     COARSE_GRID,

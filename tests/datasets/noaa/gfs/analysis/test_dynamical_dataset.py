@@ -9,10 +9,7 @@ from datasets.common.sources.fetch import configure_fetch
 from datasets.common.sources.noaa_idx import forecast_text, parse_idx, select_message
 from datasets.common.sources.synthetic_archive import gfs_relative_path
 from datasets.common.timestamps import timedelta, timestamp
-from datasets.noaa.gfs.analysis.region_job import NoaaGfsAnalysisRegionJob
 from datasets.noaa.gfs.analysis.template_config import GFS_ANALYSIS_DATA_VARS, GfsAnalysisDataVar
-from datasets.noaa.gfs.forecast.region_job import S3_BASE_URL
-from datasets.registry import get_dataset
 from pipelines.demo.range_server import RangeServer, parse_range
 from pipelines.local import run_local
 from steps.context import StepContext
@@ -35,16 +32,6 @@ INITS = list(pd.date_range(START - timedelta("6h"), periods=5, freq="6h"))
 LATE_FILE = (INITS[3], timedelta("2h"))  # 14:00, the last time the backfill publishes
 
 
-def test_registered_with_its_operational_settings() -> None:
-    dataset = get_dataset("noaa-gfs-analysis")
-    assert dataset.region_job_class is NoaaGfsAnalysisRegionJob
-    assert dataset.source_url() == S3_BASE_URL
-    operational = dataset.operational
-    assert operational.update_schedule == "40 3,9,15,21 * * *"
-    assert operational.validate_schedule == "15 4,10,16,22 * * *"
-    assert operational.update_workers == 2
-
-
 def requested_bytes(server: RangeServer) -> dict[str, set[int]]:
     """The byte offsets of each GRIB file the server sent (indexes left out)."""
     sent: dict[str, set[int]] = {}
@@ -64,7 +51,7 @@ def needed_bytes(archive: Path, times: Sequence[pd.Timestamp], padding_time: pd.
     wanted: dict[str, list[GfsAnalysisDataVar]] = {}
     instant = [v for v in GFS_ANALYSIS_DATA_VARS if v.internal_attrs.window_kind is None]
     windowed = [v for v in GFS_ANALYSIS_DATA_VARS if v.internal_attrs.window_kind is not None]
-    predecessors = [v for v in windowed if v.internal_attrs.deaccumulate_to_rate or v.internal_attrs.average_over_step]
+    predecessors = [v for v in windowed if v.internal_attrs.deaccumulate_to_rate or v.internal_attrs.deaverage]
     for time in times:
         wanted.setdefault(gfs_relative_path(*source_of(time, False)), []).extend(instant)
         wanted.setdefault(gfs_relative_path(*source_of(time, True)), []).extend(windowed)

@@ -24,7 +24,7 @@ def test_forecast_variables_with_time_series_chunks_and_window_semantics() -> No
         assert ds[var.name].encoding["chunks"] == (1440, 50, 50)
         assert ds[var.name].encoding["shards"] == (1440, 400, 400)
     by_name = {v.name: v for v in GFS_ANALYSIS_DATA_VARS}
-    averaged = {n for n, v in by_name.items() if v.internal_attrs.average_over_step}
+    averaged = {n for n, v in by_name.items() if v.internal_attrs.deaverage}
     assert averaged == {
         "total_cloud_cover_atmosphere",
         "downward_short_wave_radiation_flux_surface",

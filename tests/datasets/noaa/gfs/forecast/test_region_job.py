@@ -13,9 +13,9 @@ from datasets.common.errors import SourceNotFoundError
 from datasets.common.results import VariableResult, merge_results
 from datasets.common.sources.synthetic_archive import gfs_relative_path
 from datasets.common.timestamps import timedelta, timestamp
+from datasets.common.transforms.chain import DEACCUMULATION_INVALID
 from datasets.noaa.gfs.forecast import region_job
 from datasets.noaa.gfs.forecast.region_job import (
-    DEACCUMULATION_INVALID,
     S3_BASE_URL,
     GfsSourceFileCoord,
     NoaaGfsForecastRegionJob,

@@ -1,8 +1,6 @@
 import numpy as np
-import pandas as pd
 import pyproj
 
-from datasets.common.config_models import BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE
 from datasets.common.timestamps import timestamp
 from datasets.noaa.gfs.forecast.template_config import GFS_DATA_VARS, NoaaGfsForecastTemplateConfig
 
@@ -12,29 +10,11 @@ CONFIG = NoaaGfsForecastTemplateConfig()
 def test_dimensions_and_coordinate_values() -> None:
     ds = CONFIG.get_template(timestamp("2021-05-02T00:00"))
     assert ds.sizes == {"init_time": 4, "lead_time": 209, "latitude": 721, "longitude": 1440}
-    assert list(ds["init_time"].values) == list(pd.date_range("2021-05-01T00", periods=4, freq="6h"))
     hours = ds["lead_time"].values / np.timedelta64(1, "h")
     np.testing.assert_array_equal(hours, [*range(121), *range(123, 385, 3)])
     np.testing.assert_array_equal(ds["latitude"].values, 90 - 0.25 * np.arange(721))
     np.testing.assert_array_equal(ds["longitude"].values, -180 + 0.25 * np.arange(1440))
-    assert ds["valid_time"].dims == ("init_time", "lead_time")
-    np.testing.assert_array_equal(ds["valid_time"].values, ds["init_time"].values[:, None] + ds["lead_time"].values)
     assert (ds["expected_forecast_length"].values == np.timedelta64(384, "h")).all()
-    assert np.isnat(ds["ingested_forecast_length"].values).all()
-    assert ds["spatial_ref"].dims == ()
-
-
-def test_coordinate_encodings() -> None:
-    ds = CONFIG.get_template(timestamp("2021-05-02T00:00"))
-    for name in ("init_time", "valid_time"):
-        assert ds[name].encoding["units"] == "seconds since 1970-01-01"
-        assert ds[name].encoding["calendar"] == "proleptic_gregorian"
-        assert ds[name].encoding["dtype"] == np.int64
-    for name in ("lead_time", "expected_forecast_length", "ingested_forecast_length"):
-        assert ds[name].encoding["units"] == "seconds"
-        assert ds[name].encoding["dtype"] == np.int64
-    for name in ("latitude", "longitude"):
-        assert ds[name].dtype == np.float64
 
 
 def test_spatial_ref_is_the_ncep_sphere() -> None:
@@ -53,11 +33,8 @@ def test_all_25_variables_with_storage_encoding() -> None:
     for var in GFS_DATA_VARS:
         encoding = ds[var.name].encoding
         assert ds[var.name].dims == ("init_time", "lead_time", "latitude", "longitude")
-        assert encoding["dtype"] == np.float32
-        assert np.isnan(encoding["fill_value"])
         assert encoding["chunks"] == (1, 105, 121, 121)
         assert encoding["shards"] == (1, 210, 726, 726)
-        assert encoding["compressors"] == [BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE]
 
 
 def test_mantissa_bits_and_flags() -> None:

@@ -8,7 +8,6 @@ import pytest
 from datasets.common.timestamps import timedelta, timestamp
 from datasets.noaa.hrrr.forecast_48_hour.region_job import S3_BASE_URL, NoaaHrrrForecast48HourRegionJob
 from datasets.noaa.hrrr.forecast_48_hour.template_config import HRRR_DATA_VARS
-from datasets.registry import get_dataset
 from pipelines.demo.range_server import RangeServer
 from pipelines.local import run_local
 from steps.context import StepContext
@@ -28,14 +27,6 @@ from tests.support.runs import read_main
 
 START = timestamp("2018-07-13T12:00")
 INITS = list(pd.date_range(START, periods=3, freq="6h"))
-
-
-def test_registered_with_its_operational_settings() -> None:
-    dataset = get_dataset("noaa-hrrr-forecast-48-hour")
-    assert dataset.region_job_class is NoaaHrrrForecast48HourRegionJob
-    assert dataset.source_url() == S3_BASE_URL
-    assert dataset.operational.update_schedule == "15 2,8,14,20 * * *"
-    assert dataset.operational.validate_schedule == "40 2,8,14,20 * * *"
 
 
 def test_source_paths() -> None:

@@ -1,8 +1,6 @@
 import numpy as np
-import pandas as pd
 import pyproj
 
-from datasets.common.config_models import BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE
 from datasets.common.sources.synthetic_grids import LambertArchiveGrid
 from datasets.common.timestamps import timestamp
 from datasets.noaa.hrrr.forecast_48_hour.region_job import NoaaHrrrForecast48HourRegionJob
@@ -18,7 +16,6 @@ CONFIG = NoaaHrrrForecast48HourTemplateConfig()
 def test_dimensions_and_coordinates() -> None:
     ds = CONFIG.get_template(timestamp("2018-07-14T12:00"))
     assert ds.sizes == {"init_time": 4, "lead_time": 49, "y": 1059, "x": 1799}
-    assert list(ds["init_time"].values) == list(pd.date_range("2018-07-13T12", periods=4, freq="6h"))
     np.testing.assert_array_equal(ds["lead_time"].values / np.timedelta64(1, "h"), range(49))
     np.testing.assert_allclose(np.diff(ds["x"].values), 3000)
     np.testing.assert_allclose(np.diff(ds["y"].values), -3000)  # rows run north to south, as decoded
@@ -63,7 +60,6 @@ def test_variables_and_encodings() -> None:
         assert ds[var.name].dims == ("init_time", "lead_time", "y", "x")
         assert encoding["chunks"] == (1, 49, 265, 300)
         assert encoding["shards"] == (1, 49, 1060, 1800)
-        assert encoding["compressors"] == [BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE]
     by_name = {v.name: v for v in HRRR_DATA_VARS}
     rates = {n for n, v in by_name.items() if v.internal_attrs.deaccumulate_to_rate}
     assert rates == {"precipitation_surface", "snowfall_surface"}
