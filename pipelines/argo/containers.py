@@ -96,7 +96,7 @@ class StepContainers:
     def exit_handler(self) -> Container:
         return Container(
             name="exit-handler",
-            image=self.settings.image_name,
+            image=self.settings.image,
             command=[
                 "echo",
                 f"reformatters dataset={self.dataset.dataset_id}",
@@ -134,7 +134,7 @@ class StepContainers:
             )
         container = Container(
             name=name,
-            image=self.settings.image_name,
+            image=self.settings.image,
             command=["main", self.dataset.dataset_id, *args],
             inputs=[*(Parameter(name=argo_name(f)) for f in fields), *inputs],
             outputs=list(outputs) or None,

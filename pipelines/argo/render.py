@@ -11,7 +11,7 @@ from pipelines.argo.containers import WORKER_INDEX, StepContainers, pod_security
 from pipelines.argo.cron import validation_gaps
 from pipelines.argo.lint import lint
 from pipelines.argo.parameters import request_arguments, task_arguments, workflow_parameters
-from pipelines.argo.settings import DATASET_LABEL, OPERATION_LABEL, ArgoSettings
+from pipelines.argo.settings import DATASET_LABEL, OPERATION_LABEL, ArgoSettings, image_parts
 from steps.run_request import RunRequest
 
 GENERATED_HEADER = (
@@ -138,7 +138,7 @@ def kustomization(resources: Sequence[str], settings: ArgoSettings) -> Manifest:
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "resources": list(resources),
-        "images": [{"name": settings.image_name, "newTag": settings.image_tag}],
+        "images": [image_parts(settings.image)],
         "configurations": ["kustomizeconfig.yaml"],
     }
 
