@@ -52,14 +52,16 @@ def run_local(
         console=console,
         disable=not show_progress,
     ) as progress:
-        regions = progress.add_task("regions", total=len(record.job_keys), extra="")
+        regions = progress.add_task("jobs", total=len(record.job_keys), extra="")
         files = progress.add_task("source files", total=None, extra="")
         written = progress.add_task("written", total=None, extra="")
         counts = {"source_files": 0.0, "bytes_written": 0.0}
 
         def on_event(kind: str, amount: float) -> None:
-            if kind == "regions":
+            if kind == "jobs":
                 progress.advance(regions, amount)
+                return
+            if kind == "jobs_total":
                 return
             counts[kind] = counts.get(kind, 0.0) + amount
             progress.update(files, completed=counts["source_files"])

@@ -7,9 +7,10 @@ from hera.workflows import DAG, CronWorkflow, Task, WorkflowTemplate
 from hera.workflows import models as m
 
 from datasets.common.dynamical_dataset import DynamicalDataset
-from pipelines.argo.containers import WORKER_INDEX, StepContainers, pod_security_context
+from pipelines.argo.containers import PIPELINE, WORKER_INDEX, StepContainers, pod_security_context
 from pipelines.argo.cron import validation_gaps
 from pipelines.argo.lint import lint
+from pipelines.argo.metrics import run_metrics
 from pipelines.argo.parameters import request_arguments, task_arguments, workflow_parameters
 from pipelines.argo.settings import DATASET_LABEL, OPERATION_LABEL, ArgoSettings, image_parts
 from steps.run_request import RunRequest
@@ -46,7 +47,7 @@ def workflow_template(dataset: DynamicalDataset[Any, Any], settings: ArgoSetting
         name=dataset.dataset_id,
         labels=labels(dataset),
         annotations=annotations(dataset, "plan, write x N, join"),
-        entrypoint="pipeline",
+        entrypoint=PIPELINE,
         on_exit="exit-handler",
         arguments=workflow_parameters(dataset),
         parallelism=dataset.operational.update_workers,
@@ -62,7 +63,7 @@ def workflow_template(dataset: DynamicalDataset[Any, Any], settings: ArgoSetting
         plan, write, join = steps.plan(), steps.write(), steps.join()
         steps.validate()
         steps.exit_handler()
-        with DAG(name="pipeline"):
+        with DAG(name=PIPELINE, metrics=run_metrics(dataset)):
             plan_task = Task(name="plan", template=plan, arguments=task_arguments(template, plan))
             write_task = Task(
                 name="write",

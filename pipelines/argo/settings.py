@@ -19,6 +19,8 @@ WORKER_INDICES_OUTPUT = f"{OUTPUTS_DIR}/worker_indices.json"
 WRITE_OUTPUT = f"{OUTPUTS_DIR}/write.json"
 JOIN_OUTPUT = f"{OUTPUTS_DIR}/join.json"
 VALIDATE_OUTPUT = f"{OUTPUTS_DIR}/validate.json"
+JOIN_VALUES = f"{OUTPUTS_DIR}/join"
+OUTCOME_VALUES = f"{OUTPUTS_DIR}/outcome"
 
 # repository[:tag][@sha256:digest]; the tag is what follows the last ':' after the last '/'
 _IMAGE = re.compile(r"^(?P<repository>[^@\s]+?)(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$")

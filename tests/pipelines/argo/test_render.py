@@ -174,7 +174,46 @@ def test_parameters_labels_and_housekeeping(dataset: DynamicalDataset, template:
     assert spec["ttlStrategy"]["secondsAfterFailure"] > 0
     assert leaf(template, "join")["synchronization"] == {"mutexes": [{"name": f"{dataset.dataset_id}-publish"}]}
     assert spec["onExit"] == "exit-handler"
-    assert "status={{workflow.status}}" in leaf(template, "exit-handler")["container"]["command"]
+    command = leaf(template, "exit-handler")["container"]["command"]
+    assert command[command.index("--status") + 1] == "{{workflow.status}}"
+    assert command[command.index("--failures") + 1] == "{{workflow.failures}}"
+
+
+def test_every_node_has_a_readable_display_name(template: dict[str, Any]) -> None:
+    names = {
+        t["name"]: t["annotations"]["workflows.argoproj.io/display-name"]
+        for t in template["spec"]["templates"]
+        if "container" in t
+    }
+    assert names == {
+        "plan": "plan {{inputs.parameters.operation}}",
+        "write": "write: worker {{inputs.parameters.worker-index}}",
+        "join": "join and publish",
+        "validate": "validate",
+        "exit-handler": "outcome",
+    }
+
+
+def test_runs_emit_prometheus_metrics_labelled_with_dataset_and_operation(
+    dataset: DynamicalDataset, template: dict[str, Any]
+) -> None:
+    emitted = {
+        metric["name"]: (name, metric)
+        for name in ("pipeline", "join", "exit-handler")
+        for metric in leaf(template, name)["metrics"]["prometheus"]
+    }
+    assert {name: where for name, (where, _) in emitted.items()} == {
+        "reformatters_run_duration_seconds": "pipeline",
+        "reformatters_source_files_failed": "join",
+        "reformatters_bytes_written": "join",
+        "reformatters_run_published": "exit-handler",
+    }
+    for _, metric in emitted.values():
+        labels = {label["key"]: label["value"] for label in metric["labels"]}
+        assert labels["dataset"] == dataset.dataset_id
+        assert labels["operation"] == "{{workflow.parameters.operation}}"
+    outputs = {p["name"]: p for p in leaf(template, "exit-handler")["outputs"]["parameters"]}
+    assert outputs["outcome"]["globalName"] == "outcome"  # shown with the workflow's outputs in the UI
 
 
 def test_cron_workflows_reference_the_template(dataset: DynamicalDataset, manifests: dict[str, dict[str, Any]]) -> None:
@@ -234,7 +273,9 @@ def test_kustomize_renders_every_pod_with_the_tagged_image(dataset: DynamicalDat
     if kubectl is None:
         pytest.skip("kubectl is not installed (.ci/run installs it)")
     write_manifests([dataset], tmp_path / "base", ArgoSettings())
-    rendered = subprocess.run([kubectl, "kustomize", str(tmp_path / "base")], capture_output=True, text=True, check=True)
+    rendered = subprocess.run(
+        [kubectl, "kustomize", str(tmp_path / "base")], capture_output=True, text=True, check=True
+    )
     documents = list(yaml.safe_load_all(rendered.stdout))
     assert sorted(d["kind"] for d in documents) == ["CronWorkflow", "CronWorkflow", "WorkflowTemplate"]
     (template,) = [d for d in documents if d["kind"] == "WorkflowTemplate"]
@@ -274,7 +315,7 @@ def test_the_image_is_pinned_by_a_tag_or_a_digest(dataset: DynamicalDataset, ref
 
 @pytest.mark.parametrize("reference", ["ghcr.io/org/reformatters", "localhost:5000/reformatters", "not an image"])
 def test_an_image_without_a_tag_or_digest_is_refused(reference: str) -> None:
-    with pytest.raises(ValueError, match="tag or a digest|not an image reference"):
+    with pytest.raises(ValueError, match=r"tag or a digest|not an image reference"):
         ArgoSettings(image=reference)
 
 
