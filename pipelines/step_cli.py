@@ -17,6 +17,10 @@ from steps.run_request import RunRequest
 from steps.write import write
 
 OutputOption = Annotated[Path, typer.Option("--output", help="Where to write the step's JSON result.")]
+VerboseOption = Annotated[bool, typer.Option("--verbose", help="List every source file that failed.")]
+SummaryJsonOption = Annotated[
+    Path | None, typer.Option("--json", help="Write the run's summary (every variable's failures) to this file.")
+]
 ValuesDirOption = Annotated[
     Path | None, typer.Option("--values-dir", help="Also write each figure to a file of this folder (Argo outputs).")
 ]
@@ -37,20 +41,24 @@ def _write_values(folder: Path | None, values: dict[str, Any]) -> None:
 
 
 def add_step_commands(app: typer.Typer, dataset: DynamicalDataset[Any, Any]) -> None:
-    def run_here(request: RunRequest) -> None:
+    def run_here(request: RunRequest, verbose: bool, json_path: Path | None) -> None:
         context = StepContext.for_request(dataset, request)
-        summary = run_local(context, request)
+        summary = run_local(context, request, verbose=verbose)
+        if json_path is not None:
+            _write_json(json_path, summary)
         typer.echo(f"{summary.message}; store: {context.store.url}")
 
-    def backfill_local(request: RunRequest) -> None:
+    def backfill_local(
+        request: RunRequest, verbose: VerboseOption = False, json_path: SummaryJsonOption = None
+    ) -> None:
         """Backfill up to APPEND_DIM_END (exclusive) with plan → write xN → join on this machine. Running the
         same command again resumes an unfinished run, or says the backfill is already published."""
-        run_here(request)
+        run_here(request, verbose, json_path)
 
-    def update(request: RunRequest) -> None:
+    def update(request: RunRequest, verbose: VerboseOption = False, json_path: SummaryJsonOption = None) -> None:
         """Append what is new in the source and reprocess the latest published position. Running it again after
         an interruption resumes the unfinished update."""
-        run_here(request)
+        run_here(request, verbose, json_path)
 
     request_command(app, "backfill-local", backfill_local, operation="backfill")
     request_command(app, "update", update, operation="update", defaults={"workers": dataset.operational.update_workers})
