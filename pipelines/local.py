@@ -93,9 +93,10 @@ class _Rate(ProgressColumn):
     """The average rate since the task started (a window of a few events says little about a handful of jobs)."""
 
     def render(self, task: Task) -> Text:
-        if not task.elapsed or not task.completed:
+        elapsed = task.finished_time if task.finished else task.elapsed
+        if not elapsed or not task.completed:
             return Text("")
-        speed = task.completed / task.elapsed
+        speed = task.completed / elapsed
         unit = task.fields["unit"]
         rate = f"{decimal(int(speed))}/s" if unit == "bytes" else f"{speed:,.1f} {unit}/s"
         return Text(rate, style="progress.data.speed")
