@@ -11,7 +11,9 @@ def _load() -> list[DynamicalDataset[Any, Any]]:
     from datasets.noaa.gefs.forecast_35_day import noaa_gefs_forecast_35_day
     from datasets.noaa.gfs.analysis import noaa_gfs_analysis
     from datasets.noaa.gfs.forecast import noaa_gfs_forecast
+    from datasets.noaa.gfs.forecast_virtual import noaa_gfs_forecast_virtual
     from datasets.noaa.hrrr.forecast_48_hour import noaa_hrrr_forecast_48_hour
+    from datasets.noaa.hrrr.forecast_48_hour_virtual import noaa_hrrr_forecast_48_hour_virtual
 
     return [
         noaa_gfs_forecast(),
@@ -21,6 +23,8 @@ def _load() -> list[DynamicalDataset[Any, Any]]:
         noaa_gefs_forecast_35_day(),
         ecmwf_ifs_ens_forecast_15_day_0_25_degree(),
         EXAMPLE_DATASET,
+        noaa_gfs_forecast_virtual(),
+        noaa_hrrr_forecast_48_hour_virtual(),
     ]
 
 

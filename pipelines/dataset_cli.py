@@ -11,6 +11,7 @@ from pipelines.argo.cli import add_dataset_argo_commands
 from pipelines.request_cli import StoreOption
 from pipelines.step_cli import add_step_commands
 from pipelines.validate_cli import add_validate_commands
+from pipelines.virtual_cli import add_virtual_commands
 
 
 def build_dataset_app(dataset: DynamicalDataset[Any, Any]) -> typer.Typer:
@@ -28,6 +29,8 @@ def build_dataset_app(dataset: DynamicalDataset[Any, Any]) -> typer.Typer:
         print_info(dataset, store)
 
     add_step_commands(app, dataset)
+    if dataset.virtual is not None:
+        add_virtual_commands(app, dataset)
     add_validate_commands(app, dataset)
     add_dataset_argo_commands(app, dataset)
     return app

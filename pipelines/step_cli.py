@@ -61,7 +61,10 @@ def add_step_commands(app: typer.Typer, dataset: DynamicalDataset[Any, Any]) -> 
         run_here(request, verbose, json_path)
 
     request_command(app, "backfill-local", backfill_local, operation="backfill")
-    request_command(app, "update", update, operation="update", defaults={"workers": dataset.operational.update_workers})
+    if dataset.virtual is None:  # a virtual dataset's update polls instead (pipelines/virtual_cli.py)
+        request_command(
+            app, "update", update, operation="update", defaults={"workers": dataset.operational.update_workers}
+        )
 
     step_app = typer.Typer(no_args_is_help=True, help="Single steps, as Argo pods run them.")
     app.add_typer(step_app, name="step")

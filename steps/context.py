@@ -53,7 +53,7 @@ class StepContext:
         return self.dataset.template_config.append_dim
 
     def repository(self, *, create: bool = False) -> icechunk.Repository:
-        return open_repository(self.store, create=create)
+        return open_repository(self.store, create=create, **self.dataset.repository_options(self.source_url))
 
     def run_state(self, run_id: str) -> RunState:
         return RunState(self.store, run_id)

@@ -27,7 +27,7 @@ def validate(
     config = dataset.template_config
     store = context.store
     try:
-        session = open_repository(store, create=False).readonly_session("main")
+        session = context.repository().readonly_session("main")
     except FileNotFoundError:
         session = None
     ds = open_published(session.store) if session is not None else None

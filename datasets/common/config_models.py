@@ -31,6 +31,8 @@ class Encoding(FrozenBaseModel):
     shards: tuple[int, ...] | None = None
     fill_value: float | int | bool
     compressors: tuple[dict[str, Any], ...] = ()
+    # The array→bytes codec; None: zarr's default (raw bytes). A virtual dataset's decodes GRIB messages.
+    serializer: dict[str, Any] | None = None
     units: str | None = None
     calendar: str | None = None
 
@@ -62,6 +64,8 @@ class Encoding(FrozenBaseModel):
             "fill_value": self.fill_value,
             "compressors": list(self.compressors) or None,
         }
+        if self.serializer is not None:
+            encoding["serializer"] = self.serializer
         if self.units is not None:
             encoding["units"] = self.units
         if self.calendar is not None:

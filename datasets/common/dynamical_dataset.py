@@ -17,6 +17,7 @@ from datasets.common.validation import (
     Validator,
     default_validators,
 )
+from datasets.common.virtual.config import VirtualConfig
 
 
 class OperationalConfig(FrozenBaseModel):
@@ -63,6 +64,8 @@ class DynamicalDataset[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
     primary_store_url: str | None = None
     replica_store_urls: tuple[str, ...] = ()
     validation: tuple[Validator, ...] = default_validators()
+    # Set for a virtual dataset: its chunks are references into the source archive, decoded when read.
+    virtual: VirtualConfig | None = None
 
     @model_validator(mode="after")
     def _check_parts(self) -> "DynamicalDataset[DV, SFC]":
@@ -93,3 +96,7 @@ class DynamicalDataset[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
 
     def source_url(self, url: str | None = None) -> str:
         return (url or self.source_base_url).rstrip("/")
+
+    def repository_options(self, source_url: str) -> dict[str, Any]:
+        """How to open the dataset's Icechunk repositories: a virtual dataset's need its chunk containers."""
+        return {} if self.virtual is None else self.virtual.repository_options(source_url)

@@ -168,14 +168,26 @@ def object_store(
             raise ValueError(f"unsupported URL scheme {other!r} in {url!r}")
 
 
-def open_repository(config: StoreConfig, *, create: bool) -> icechunk.Repository:
+def open_repository(
+    config: StoreConfig,
+    *,
+    create: bool,
+    repository_config: icechunk.RepositoryConfig | None = None,
+    authorize_virtual_chunk_access: dict[str, Any] | None = None,
+) -> icechunk.Repository:
+    """A virtual dataset passes its repository config (virtual chunk containers, manifest splitting) and the
+    containers' credentials; other datasets use Icechunk's defaults."""
     assert config.format == "icechunk", f"{config.url} is not an Icechunk store"
     storage = icechunk_storage(config)
     if icechunk.Repository.exists(storage):
-        return icechunk.Repository.open(storage)
+        return icechunk.Repository.open(
+            storage, config=repository_config, authorize_virtual_chunk_access=authorize_virtual_chunk_access
+        )
     if not create:
         raise FileNotFoundError(f"no Icechunk repository at {config.url}")
-    return icechunk.Repository.create(storage)
+    return icechunk.Repository.create(
+        storage, config=repository_config, authorize_virtual_chunk_access=authorize_virtual_chunk_access
+    )
 
 
 def zarr_store(config: StoreConfig) -> Store:

@@ -18,6 +18,7 @@ from pipelines.argo.settings import (
     WRITE_OUTPUT,
     ArgoSettings,
 )
+from pipelines.virtual_cli import DEADLINE_MARGIN_SECONDS
 from steps.run_request import RunRequest, argo_name, env_name
 from steps.write import WRITE_ENV
 
@@ -132,6 +133,18 @@ class StepContainers:
             fields=["store_url", "replica_urls"],
             retries=1,
             display_name="validate",
+        )
+
+    def virtual_update(self) -> Container:
+        """A virtual dataset's update: one pod polling the archive, ending on its own before its deadline."""
+        deadline = self.dataset.operational.update_deadline_seconds
+        polling = max(1, deadline - DEADLINE_MARGIN_SECONDS)
+        return self._step(
+            "virtual-update",
+            ["update", "--deadline-seconds", str(polling)],
+            fields=["store_url", "source_url"],
+            deadline=deadline,
+            display_name="virtual update",
         )
 
     def exit_handler(self) -> Container:

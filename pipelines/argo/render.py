@@ -62,6 +62,8 @@ def workflow_template(dataset: DynamicalDataset[Any, Any], settings: ArgoSetting
         steps = StepContainers(dataset, settings)
         plan, write, join = steps.plan(), steps.write(), steps.join()
         steps.validate()
+        if dataset.virtual is not None:
+            steps.virtual_update()
         steps.exit_handler()
         with DAG(name=PIPELINE, metrics=run_metrics(dataset)):
             plan_task = Task(name="plan", template=plan, arguments=task_arguments(template, plan))
@@ -96,6 +98,15 @@ def _cron(dataset: DynamicalDataset[Any, Any], operation: str, schedule: str, **
 
 
 def update_cron(dataset: DynamicalDataset[Any, Any]) -> CronWorkflow:
+    deadline = dataset.operational.update_deadline_seconds
+    if dataset.virtual is not None:
+        return _cron(
+            dataset,
+            "update",
+            dataset.operational.update_schedule,
+            entrypoint="virtual-update",
+            active_deadline_seconds=deadline,
+        )
     return _cron(
         dataset,
         "update",

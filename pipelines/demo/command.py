@@ -7,25 +7,24 @@ plan → write xN → join, and draws a map of one field from the published Icec
 """
 
 import tempfile
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import pandas as pd
 import typer
 import xarray as xr
 from rich.console import Console
 
-from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.errors import UserInputError
 from datasets.common.storage import open_repository, parse_store_config
-from datasets.common.template_config import read_template
 from datasets.common.timestamps import timedelta
 from datasets.noaa.gfs.forecast import noaa_gfs_forecast
 from datasets.noaa.gfs.forecast.synthetic_archive import write_synthetic_gfs_archive
 from pipelines.demo.map_plot import plot_map
 from pipelines.demo.range_server import RangeServer
+from pipelines.demo.slice import sliced_dataset
+from pipelines.demo.virtual import DEFAULT_VIRTUAL_STORE, archive_folder, how_to_open_virtual, run_virtual_demo
 from pipelines.local import run_local
 from pipelines.step_cli import VerboseOption
 from steps.context import StepContext
@@ -48,16 +47,6 @@ def demo_slice(inits: int, hours: int) -> tuple[list[pd.Timestamp], list[pd.Time
     config = noaa_gfs_forecast().template_config
     init_times = list(pd.date_range(config.append_dim_start, periods=inits, freq=config.append_dim_frequency))
     return init_times, [timedelta(f"{h}h") for h in range(hours + 1)]
-
-
-def sliced_dataset[D: DynamicalDataset[Any, Any]](dataset: D, leads: Sequence[pd.Timedelta], folder: Path) -> D:
-    """The forecast dataset with its checked-in template trimmed to `leads`, rendered into `folder`: a run of it
-    plans only the source files a slice with those lead times holds."""
-    config = dataset.template_config
-    template = read_template(config.template_path()).sel(lead_time=list(leads))
-    sliced = config.model_copy(update={"template_dir": folder})
-    template.to_zarr(sliced.template_path(), mode="w", compute=False, zarr_format=3, consolidated=False)
-    return dataset.model_copy(update={"template_config": sliced})
 
 
 def run_demo(store: Path, inits: int, hours: int, workers: int, verbose: bool = False) -> tuple[JoinSummary, Path]:
@@ -103,15 +92,26 @@ ds["{MAP_VARIABLE}"].sel(init_time="2021-05-01T00", lead_time="0h").plot()'''
 def add_demo_command(app: typer.Typer) -> None:
     @app.command()
     def demo(
-        store: Annotated[Path, typer.Option("--store", help="Where to write the Icechunk repository.")] = DEFAULT_STORE,
+        store: Annotated[Path | None, typer.Option("--store", help="Where to write the Icechunk repository.")] = None,
         inits: Annotated[int, typer.Option("--inits", help="Init times, every 6 h from 2021-05-01T00.")] = 2,
         hours: Annotated[int, typer.Option("--hours", help="Last lead time, in hours (leads are hourly).")] = 6,
         workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 2,
+        virtual: Annotated[
+            bool, typer.Option("--virtual", help="Build noaa-gfs-forecast-virtual: references into the archive.")
+        ] = False,
         verbose: VerboseOption = False,
     ) -> None:
         """Run the pipeline offline: generate a slice of the GFS archive, serve it on loopback HTTP, backfill
-        noaa-gfs-forecast from it into an Icechunk repository and draw a map."""
-        summary, png = run_demo(store, inits, hours, workers, verbose)
+        noaa-gfs-forecast from it into an Icechunk repository and draw a map. With --virtual, keep the slice next to
+        the repository and build noaa-gfs-forecast-virtual from it: references, decoded when read."""
+        if virtual:
+            store = store or DEFAULT_VIRTUAL_STORE
+            summary, png = run_virtual_demo(store, *demo_slice(inits, hours), workers, verbose)
+            opening = how_to_open_virtual(store.absolute())
+        else:
+            store = store or DEFAULT_STORE
+            summary, png = run_demo(store, inits, hours, workers, verbose)
+            opening = how_to_open(store.absolute())
         store = store.absolute()
         console.print(
             f"\n[bold]{summary.message}[/bold]: {summary.append_dim_extent} init times, {hours + 1} lead times "
@@ -119,5 +119,7 @@ def add_demo_command(app: typer.Typer) -> None:
             highlight=False,
         )
         typer.echo(f"Icechunk repository: {store}")
+        if virtual:
+            typer.echo(f"Source GRIB files it references: {archive_folder(store)}")
         typer.echo(f"Map of {MAP_VARIABLE}: {png.absolute()}")
-        typer.echo(f"Open it with xarray:\n\n{how_to_open(store)}\n")
+        typer.echo(f"Open it with xarray:\n\n{opening}\n")

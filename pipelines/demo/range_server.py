@@ -1,9 +1,11 @@
-"""A loopback HTTP server for a folder, with byte ranges (206/416, suffix ranges) and injectable failures."""
+"""A loopback HTTP server for a folder, with byte ranges (206/416, suffix ranges), S3-style preconditions
+(If-Match, If-Unmodified-Since: 412 when the object changed) and injectable failures."""
 
 import email.utils
 import http.server
 import threading
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from datasets.common.config_models import FrozenBaseModel
@@ -80,9 +82,26 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     return (first, min(last, size - 1))
 
 
+def _bare_etag(tag: str) -> str:
+    return tag.strip().removeprefix("W/").strip('"')
+
+
+def _preconditions_hold(request_headers: Any, etag: str, modified: float) -> bool:
+    if (if_match := request_headers.get("If-Match")) is not None:
+        wanted = {_bare_etag(tag) for tag in if_match.split(",")}
+        if "*" not in wanted and _bare_etag(etag) not in wanted:
+            return False
+    if (since := request_headers.get("If-Unmodified-Since")) is not None:
+        limit = email.utils.parsedate_to_datetime(since).timestamp()
+        if int(modified) > limit:
+            return False
+    return True
+
+
 def _handler_class(server: RangeServer) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in separate writes: don't wait for an ACK between
 
         def log_message(self, format: str, *args: object) -> None:
             pass
@@ -116,6 +135,8 @@ def _handler_class(server: RangeServer) -> type[http.server.BaseHTTPRequestHandl
                 "Last-Modified": email.utils.formatdate(file.stat().st_mtime, usegmt=True),
                 "ETag": f'"{file.stat().st_mtime_ns:x}-{size:x}"',
             }
+            if not _preconditions_hold(self.headers, headers["ETag"], file.stat().st_mtime):
+                return self._empty(412)
             status, body = 200, data
             if range_header:
                 try:

@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlparse
@@ -182,9 +182,22 @@ def _call[T](
         raise SourceUnavailableError(f"{url}: {message}") from None
 
 
-def object_size(url: str) -> int:
+class ObjectHead(FrozenBaseModel):
+    """What identifies one version of a source object: a replaced object has a new ETag or last-modified time."""
+
+    size: int
+    etag: str | None
+    last_modified: datetime
+
+
+def object_head(url: str) -> ObjectHead:
     location = _locate(url)
-    return _call(url, location, 1, lambda store, path: obstore.head(store, path)["size"])
+    meta = _call(url, location, 1, lambda store, path: obstore.head(store, path))
+    return ObjectHead(size=meta["size"], etag=meta["e_tag"], last_modified=meta["last_modified"])
+
+
+def object_size(url: str) -> int:
+    return object_head(url).size
 
 
 def join_url(base: str, relative_path: str) -> str:

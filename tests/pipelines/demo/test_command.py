@@ -8,9 +8,12 @@ import pytest
 from datasets.common.timestamps import timedelta, timestamp
 from datasets.noaa.gfs.forecast.synthetic_archive import FULL_GRID
 from datasets.noaa.gfs.forecast.template_config import GFS_DATA_VARS
+from datasets.noaa.gfs.forecast_virtual import noaa_gfs_forecast_virtual
 from pipelines.cli import app, run
 from pipelines.demo.command import how_to_open, open_demo
+from pipelines.demo.virtual import archive_folder, how_to_open_virtual, open_virtual_demo
 from tests.support.gfs_archive import expected_stored_values
+from tests.support.virtual_archive import assert_equals_source
 
 INIT = timestamp("2021-05-01T00:00")
 
@@ -50,3 +53,20 @@ def test_demo_publishes_the_generated_slice_and_draws_a_map(tmp_path: Path, caps
 def test_demo_refuses_slices_out_of_range(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(app, ["demo", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("source_cache")
+def test_virtual_demo_references_the_kept_slice_and_reads_every_variable_on_the_full_grid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "demo" / "gfs-virtual.icechunk"
+    args = ["demo", "--virtual", "--store", str(store), "--inits", "1", "--hours", "1", "--workers", "1"]
+    assert run(app, args) == 0
+
+    assert how_to_open_virtual(store) in capsys.readouterr().out
+    ds = open_virtual_demo(store)
+    assert ds["temperature_2m"].encoding["serializer"].grid.ni == 1440
+    leads = [timedelta("0h"), timedelta("1h")]
+    assert_equals_source(ds, noaa_gfs_forecast_virtual(), archive_folder(store), [INIT], leads)
+    assert (tmp_path / "demo" / "gfs-virtual-temperature_2m.png").is_file()

@@ -108,6 +108,9 @@ def track_concurrency(server: RangeServer, delay_seconds: float) -> Callable[[],
                 state["now"] -= 1
 
     handler.do_GET = tracking
+    # With Nagle's algorithm the response body leaves only after the handler returned, so a client cannot start its
+    # next request while this one is still counted (the shared server turns it off for speed).
+    handler.disable_nagle_algorithm = False
     return lambda: state["max"]
 
 
