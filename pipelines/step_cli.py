@@ -26,7 +26,7 @@ ValuesDirOption = Annotated[
 ]
 
 
-def _write_json(path: Path, value: BaseModel | dict[str, Any]) -> None:
+def write_json(path: Path, value: BaseModel | dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = value.model_dump_json(indent=2) if isinstance(value, BaseModel) else json.dumps(value, indent=2)
     path.write_text(text + "\n")
@@ -45,7 +45,7 @@ def add_step_commands(app: typer.Typer, dataset: DynamicalDataset[Any, Any]) -> 
         context = StepContext.for_request(dataset, request)
         summary = run_local(context, request, verbose=verbose)
         if json_path is not None:
-            _write_json(json_path, summary)
+            write_json(json_path, summary)
         typer.echo(f"{summary.message}; store: {context.store.url}")
 
     def backfill_local(
@@ -81,7 +81,7 @@ def add_step_commands(app: typer.Typer, dataset: DynamicalDataset[Any, Any]) -> 
         Every option may also come from its REFORMAT_* environment variable (empty = not set): Argo pods pass
         them that way because a container's argument list cannot leave out an unset flag."""
         record = plan(StepContext.for_request(dataset, request), request)
-        _write_json(
+        write_json(
             output,
             {
                 "run_id": record.run_id,
@@ -109,7 +109,7 @@ def add_step_commands(app: typer.Typer, dataset: DynamicalDataset[Any, Any]) -> 
         (ARGO_PROGRESS_FILE set) it reports `jobs done/total` after each job."""
         context = StepContext.create(dataset, store)
         summary = write(context, run_id=run_id, worker_index=worker_index, progress=ProgressFile.from_env())
-        _write_json(output, summary)
+        write_json(output, summary)
 
     @step_app.command("join")
     def join_command(
@@ -117,7 +117,7 @@ def add_step_commands(app: typer.Typer, dataset: DynamicalDataset[Any, Any]) -> 
     ) -> None:
         """Merge the workers' writes and publish atomically."""
         summary = join(StepContext.create(dataset, store), run_id=run_id)
-        _write_json(output, summary)
+        write_json(output, summary)
         _write_values(
             values_dir, {"source-files-failed": summary.source_files_failed, "bytes-written": summary.bytes_written}
         )

@@ -26,7 +26,7 @@ from pipelines.demo.range_server import RangeServer
 from pipelines.demo.slice import sliced_dataset
 from pipelines.demo.virtual import DEFAULT_VIRTUAL_STORE, archive_folder, how_to_open_virtual, run_virtual_demo
 from pipelines.local import run_local
-from pipelines.step_cli import VerboseOption
+from pipelines.step_cli import SummaryJsonOption, VerboseOption, write_json
 from steps.context import StepContext
 from steps.join import JoinSummary
 from steps.run_request import RunRequest
@@ -100,6 +100,7 @@ def add_demo_command(app: typer.Typer) -> None:
             bool, typer.Option("--virtual", help="Build noaa-gfs-forecast-virtual: references into the archive.")
         ] = False,
         verbose: VerboseOption = False,
+        json_path: SummaryJsonOption = None,
     ) -> None:
         """Run the pipeline offline: generate a slice of the GFS archive, serve it on loopback HTTP, backfill
         noaa-gfs-forecast from it into an Icechunk repository and draw a map. With --virtual, keep the slice next to
@@ -112,11 +113,14 @@ def add_demo_command(app: typer.Typer) -> None:
             store = store or DEFAULT_STORE
             summary, png = run_demo(store, inits, hours, workers, verbose)
             opening = how_to_open(store.absolute())
+        if json_path is not None:
+            write_json(json_path, summary)
         store = store.absolute()
         console.print(
             f"\n[bold]{summary.message}[/bold]: {summary.append_dim_extent} init times, {hours + 1} lead times "
             f"(0-{hours} h), {len(summary.variables)} variables",
             highlight=False,
+            soft_wrap=True,
         )
         typer.echo(f"Icechunk repository: {store}")
         if virtual:
