@@ -98,7 +98,7 @@ class _Rate(ProgressColumn):
             return Text("")
         speed = task.completed / elapsed
         unit = task.fields["unit"]
-        rate = f"{decimal(int(speed))}/s" if unit == "bytes" else f"{speed:,.1f} {unit}/s"
+        rate = f"{decimal(int(speed))}/s" if unit == "bytes" else f"{speed:.3g} {unit}/s"
         return Text(rate, style="progress.data.speed")
 
 
