@@ -22,8 +22,7 @@ from typing import ClassVar
 
 import icechunk
 
-from datasets.common.region_layout import Download, RegionLayout
-from datasets.common.results import SourceFileStatus
+from datasets.common.region_layout import RegionLayout
 from datasets.common.sources.fetch import CACHE_DIR_ENV
 from datasets.common.sources.synthetic_grids import ArchiveGrid
 from datasets.common.timestamps import timedelta, timestamp
@@ -55,11 +54,9 @@ def run_job(root: Path, source_url: str, budget: int | None) -> str:
     (job,) = Job.get_jobs(template_ds, "init_time", group(), source_url=source_url)
     processing_ds = template_ds.isel(init_time=job.get_processing_region())
     coords = job.generate_source_file_coords(processing_ds, job.data_vars)
-    downloads: list[Download] = [
-        Path("downloaded") if c.lead_time in LEADS else (SourceFileStatus.not_found, "") for c in coords
-    ]
+    downloaded = [c.lead_time in LEADS for c in coords]
     names = [v.name for v in job.data_vars]
-    layout = RegionLayout.build(processing_ds, names, [c.out_loc() for c in coords], downloads)
+    layout = RegionLayout.build(processing_ds, names, [c.out_loc() for c in coords], downloaded)
     plan = job.block_plan(processing_ds, job.data_vars, layout)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     started = time.perf_counter()

@@ -1,5 +1,6 @@
-"""A run's summary for a person: one row per variable (names never cut), then the failures grouped by the
-variables they hit — counts and the first few source files; `verbose` lists every one."""
+"""A run's summary for a person: one row per variable (names never cut; failure and retry columns only when
+something failed or was retried), then the failures grouped by the variables they hit — counts and the first few
+source files; `verbose` lists every one."""
 
 from collections import defaultdict
 from collections.abc import Sequence
@@ -30,11 +31,14 @@ def print_summary(
     table.add_column("files ok", justify="right", overflow="fold")
     for kind in failing:
         table.add_column(kind, justify="right", overflow="fold")
+    retried = any(r.retries for _, r in variables)  # source requests retried (5xx, throttling, resets, timeouts)
+    if retried:
+        table.add_column("retries", justify="right", overflow="fold")
     table.add_column("last written", overflow="fold")
     for name, result in variables:
         last = result.last_append_dim_value
-        failed = [str(len(_failures(result, kind))) for kind in failing]
-        table.add_row(name, str(result.succeeded), *failed, f"{last:%Y-%m-%dT%H:%M}" if last is not None else "-")
+        counts = [str(len(_failures(result, kind))) for kind in failing] + ([str(result.retries)] if retried else [])
+        table.add_row(name, str(result.succeeded), *counts, f"{last:%Y-%m-%dT%H:%M}" if last is not None else "-")
     console.print(table)
     skipped = sum(w.jobs_skipped for w in writes)
     if skipped:

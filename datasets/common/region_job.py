@@ -4,7 +4,6 @@ import queue
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -14,10 +13,12 @@ from zarr.abc.store import Store
 
 from datasets.common.config_models import DataVar, FrozenBaseModel
 from datasets.common.errors import SourceNotFoundError, SourceReadError
-from datasets.common.region_layout import Download, RegionLayout
-from datasets.common.results import SourceFileStatus, VariableResult, build_variable_result
+from datasets.common.region_layout import RegionLayout
+from datasets.common.results import SourceFault, SourceFileStatus, VariableResult, build_variable_result
 from datasets.common.shard_blocks import Block, BlockPlan, plan_blocks, shard_shape
 from datasets.common.shard_writer import write_block
+from datasets.common.source_file import SourceFileCoord, remove_local_copies
+from datasets.common.sources.retry import counting_retries
 from datasets.common.timestamps import timestamp
 from datasets.common.transforms.rounding import round_for_storage
 
@@ -28,22 +29,6 @@ MAX_KEY_NAMES_LENGTH = 100
 
 def _no_progress(kind: str, amount: float) -> None:
     pass
-
-
-class SourceFileCoord(FrozenBaseModel):
-    """One source file (or byte-range set) that feeds part of a region.
-
-    After a successful download the job hands `read_data` a copy with `downloaded_path` set.
-    """
-
-    downloaded_path: Path | None = None
-
-    @abstractmethod
-    def get_url(self) -> str: ...
-
-    @abstractmethod
-    def out_loc(self) -> Mapping[str, Any]:
-        """Label-based location of this file's data in the processing region (e.g. init_time, lead_time)."""
 
 
 class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
@@ -87,10 +72,16 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
     ) -> Sequence[SFC]: ...
 
     @abstractmethod
-    def download_file(self, coord: SFC) -> Path: ...
+    def download_file(self, coord: SFC) -> SFC:
+        """The coord downloaded: `coord.downloaded(path)` for a whole file, `download_fields(...)` for the byte ranges
+        of several fields. Raise SourceNotFoundError for a missing file and SourceReadError for one that cannot be
+        used at all (e.g. a malformed index): every cell it feeds stays NaN and it is listed. A field the file lacks
+        is recorded in the downloaded coord instead and costs only its own cells."""
 
     @abstractmethod
-    def read_data(self, coord: SFC, data_var: DV) -> np.ndarray: ...
+    def read_data(self, coord: SFC, data_var: DV) -> np.ndarray:
+        """The variable's values from the downloaded coord; SourceNotFoundError or SourceReadError (e.g. raised by
+        `coord.field_bytes` for a field the file lacks, or by decoding) costs only this (variable, file) cell."""
 
     def apply_data_transformations(self, data_array: xr.DataArray, data_var: DV) -> Mapping[str, int]:
         """Transform the processing-region array in place; return counters worth reporting.
@@ -219,30 +210,42 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         results: dict[str, VariableResult] = {}
         for group in self.source_groups(self.data_vars):
             coords = list(self.generate_source_file_coords(processing_ds, group))
-            downloads = self._download_all(coords, progress)
+            downloads, retries = self._download_all(coords, progress)
             try:
                 results.update(
-                    self._process_group(group, processing_ds, processing_region, coords, downloads, stores, progress)
+                    self._process_group(
+                        group, processing_ds, processing_region, coords, downloads, retries, stores, progress
+                    )
                 )
             finally:
-                for path in downloads:
-                    if isinstance(path, Path):
-                        path.unlink(missing_ok=True)
+                remove_local_copies(downloads)
         return results
 
-    def _download_all(self, coords: Sequence[SFC], progress: ProgressCallback) -> list[Download]:
-        def download(coord: SFC) -> Path | tuple[SourceFileStatus, str]:
-            try:
-                return self.download_file(coord)
-            except SourceNotFoundError as e:
-                return (SourceFileStatus.not_found, str(e))
-            except SourceReadError as e:
-                return (SourceFileStatus.read_failed, str(e))
-            finally:
-                progress("source_files", 1)
+    def _download_all(self, coords: Sequence[SFC], progress: ProgressCallback) -> tuple[list[SFC | SourceFault], int]:
+        """Every coord downloaded, or why not (a missing file is listed by its URL alone), and the retries made."""
+
+        def download(coord: SFC) -> tuple[SFC | SourceFault, int]:
+            outcome: SFC | SourceFault
+            with counting_retries() as retries:
+                try:
+                    outcome = self.download_file(coord)
+                except SourceNotFoundError:
+                    outcome = SourceFault(status=SourceFileStatus.not_found, message="")
+                except SourceReadError as e:
+                    outcome = SourceFault.of(e)
+                finally:
+                    progress("source_files", 1)
+            return outcome, retries.value
 
         with ThreadPoolExecutor(self.download_parallelism) as pool:
-            return list(pool.map(download, coords))
+            futures = [pool.submit(download, coord) for coord in coords]
+            try:
+                outcomes = [future.result() for future in futures]
+            except BaseException:  # a source unavailable after its retries: stop, and leave no local copy behind
+                pool.shutdown(cancel_futures=True)
+                remove_local_copies([f.result()[0] for f in futures if not f.cancelled() and not f.exception()])
+                raise
+        return [downloaded for downloaded, _ in outcomes], sum(retries for _, retries in outcomes)
 
     def _process_group(
         self,
@@ -250,12 +253,14 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         processing_ds: xr.Dataset,
         processing_region: slice,
         coords: Sequence[SFC],
-        downloads: Sequence[Download],
+        downloads: Sequence[SFC | SourceFault],
+        retries: int,
         stores: Sequence[Store],
         progress: ProgressCallback,
     ) -> dict[str, VariableResult]:
         """Variables in parallel, each read, transformed and written block by block via a reused buffer."""
-        layout = RegionLayout.build(processing_ds, [v.name for v in group], [c.out_loc() for c in coords], downloads)
+        downloaded = [not isinstance(d, SourceFault) for d in downloads]
+        layout = RegionLayout.build(processing_ds, [v.name for v in group], [c.out_loc() for c in coords], downloaded)
         plan = self.block_plan(processing_ds, group, layout)
         buffers: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
         for _ in range(plan.parallelism):
@@ -264,17 +269,14 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         def process_variable(data_var: DV) -> VariableResult:
             buffer = buffers.get()
             try:
-                statuses: list[tuple[SourceFileStatus, str]] = [(SourceFileStatus.succeeded, "")] * len(coords)
+                statuses: list[SourceFault | None] = [None] * len(coords)
                 counters: dict[str, int] = {}
                 for block in plan.blocks:
                     block_layout = layout.block(block)
                     values = buffer[: math.prod(block_layout.shape)].reshape(block_layout.shape)
                     values.fill(np.nan)
-                    block_statuses = self._read_block(data_var, block_layout, block, coords, downloads, values)
-                    statuses = [
-                        new if old[0] == SourceFileStatus.succeeded else old
-                        for old, new in zip(statuses, block_statuses, strict=True)
-                    ]
+                    block_statuses = self._read_block(data_var, block_layout, block, downloads, values)
+                    statuses = [old or new for old, new in zip(statuses, block_statuses, strict=True)]
                     block_counters = self._write_block(
                         data_var, block_layout, block, values, processing_region, stores, progress
                     )
@@ -285,11 +287,9 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
             return build_variable_result(
                 data_var.name,
                 self.append_dim,
-                (
-                    (coord.get_url(), coord.out_loc(), status, message)
-                    for coord, (status, message) in zip(coords, statuses, strict=True)
-                ),
+                ((coord.get_url(), coord.out_loc(), fault) for coord, fault in zip(coords, statuses, strict=True)),
                 counters,
+                retries,
             )
 
         with ThreadPoolExecutor(plan.parallelism) as pool:
@@ -317,29 +317,28 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
         data_var: DV,
         layout: RegionLayout,
         block: Block,
-        coords: Sequence[SFC],
-        downloads: Sequence[Download],
+        downloads: Sequence[SFC | SourceFault],
         values: np.ndarray,
-    ) -> list[tuple[SourceFileStatus, str]]:
-        """Each downloaded file's values inside `block` into `values` (GRIB has no partial decode: whole fields)."""
+    ) -> list[SourceFault | None]:
+        """Each downloaded file's values inside `block` into `values` (GRIB has no partial decode: whole fields);
+        per file, why it gave this variable no values (None: it did)."""
         field_selection = tuple(block.get(dim, slice(None)) for dim in layout.field_dims)
 
-        def read(index: int) -> tuple[SourceFileStatus, str]:
+        def read(index: int) -> SourceFault | None:
             download = downloads[index]
-            if not isinstance(download, Path):
+            if isinstance(download, SourceFault):
                 return download
-            coord = coords[index].model_copy(update={"downloaded_path": download})
             try:
-                field = self.read_data(coord, data_var)
-            except SourceReadError as e:
-                return (SourceFileStatus.read_failed, str(e))
+                field = self.read_data(download, data_var)
+            except (SourceNotFoundError, SourceReadError) as e:
+                return SourceFault.of(e)
             position = layout.positions[index]
             assert position is not None, "every downloaded file has a position"
             values[position] = field[field_selection]
-            return (SourceFileStatus.succeeded, "")
+            return None
 
         with ThreadPoolExecutor(self.read_parallelism) as pool:
-            return list(pool.map(read, range(len(coords))))
+            return list(pool.map(read, range(len(downloads))))
 
     def _write_block(
         self,

@@ -1,15 +1,9 @@
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import xarray as xr
-
-from datasets.common.results import SourceFileStatus
-
-# A downloaded source file's local path, or why it could not be downloaded
-type Download = Path | tuple[SourceFileStatus, str]
 
 
 @dataclass(frozen=True)
@@ -33,7 +27,7 @@ class RegionLayout:
         processing_ds: xr.Dataset,
         var_names: Sequence[str],
         out_locs: Sequence[Mapping[str, Any]],
-        downloads: Sequence[Download],
+        downloaded: Sequence[bool],
     ) -> "RegionLayout":
         template_var = processing_ds[var_names[0]]
         dims = tuple(str(d) for d in template_var.dims)
@@ -45,15 +39,13 @@ class RegionLayout:
         append_dim = dims[0]
         located = {dim for index in indexes for dim in index if dim != append_dim}
         stops = {
-            dim: max(
-                (index[dim] + 1 for index, d in zip(indexes, downloads, strict=True) if isinstance(d, Path)), default=0
-            )
+            dim: max((index[dim] + 1 for index, done in zip(indexes, downloaded, strict=True) if done), default=0)
             for dim in located
         }
         cropped = template_var.isel({dim: slice(0, stop) for dim, stop in stops.items()})
         positions = tuple(
-            tuple(index.get(dim, slice(None)) for dim in dims) if isinstance(download, Path) else None
-            for index, download in zip(indexes, downloads, strict=True)
+            tuple(index.get(dim, slice(None)) for dim in dims) if done else None
+            for index, done in zip(indexes, downloaded, strict=True)
         )
         field_dims = tuple(dim for dim in dims if dim != append_dim and all(dim not in index for index in indexes))
         return cls(

@@ -7,13 +7,30 @@ import numpy as np
 import pandas as pd
 
 from datasets.common.config_models import FrozenBaseModel
+from datasets.common.errors import SourceNotFoundError, SourceReadError
 from datasets.common.timestamps import timestamp
 
 
 class SourceFileStatus(StrEnum):
-    succeeded = "succeeded"
     not_found = "not_found"
     read_failed = "read_failed"
+
+
+class SourceFault(FrozenBaseModel):
+    """Why a source file, or one field of it, gave no values: the cells it feeds stay NaN and are listed."""
+
+    status: SourceFileStatus
+    message: str
+
+    @classmethod
+    def of(cls, error: SourceNotFoundError | SourceReadError) -> "SourceFault":
+        status = SourceFileStatus.not_found if isinstance(error, SourceNotFoundError) else SourceFileStatus.read_failed
+        return cls(status=status, message=str(error))
+
+    def error(self) -> SourceNotFoundError | SourceReadError:
+        if self.status == SourceFileStatus.not_found:
+            return SourceNotFoundError(self.message)
+        return SourceReadError(self.message)
 
 
 def to_json_value(value: Any) -> Any:
@@ -40,6 +57,9 @@ class VariableResult(FrozenBaseModel):
     # append-dim value (ISO) -> the largest value of each other out_loc dim among succeeded source files
     coverage: dict[str, dict[str, Any]] = {}
     counters: dict[str, int] = {}
+    # Source requests retried (after a 5xx or 429, a throttling page, a reset, a short body, a timeout) while
+    # fetching the files of this variable's group
+    retries: int = 0
 
     @property
     def last_append_dim_value(self) -> pd.Timestamp | None:
@@ -62,34 +82,36 @@ class VariableResult(FrozenBaseModel):
             read_failed=self.read_failed + other.read_failed,
             coverage=coverage,
             counters=counters,
+            retries=self.retries + other.retries,
         )
 
 
 def build_variable_result(
     name: str,
     append_dim: str,
-    outcomes: Iterable[tuple[str, Mapping[str, Any], SourceFileStatus, str]],
+    outcomes: Iterable[tuple[str, Mapping[str, Any], SourceFault | None]],
     counters: Mapping[str, int],
+    retries: int = 0,
 ) -> VariableResult:
+    """Per source file: its URL, out_loc and why it gave no values (None: it did). A fault without a message (a
+    whole file missing) is listed by its URL alone, any other as `URL: message`."""
     succeeded = 0
     not_found: list[str] = []
     read_failed: list[str] = []
     coverage: dict[str, dict[str, Any]] = {}
-    for url, out_loc, status, message in outcomes:
-        match status:
-            case SourceFileStatus.succeeded:
-                succeeded += 1
-                key = to_json_value(timestamp(out_loc[append_dim]))
-                maxima = coverage.setdefault(key, {})
-                for dim, value in out_loc.items():
-                    if dim == append_dim:
-                        continue
-                    json_value = to_json_value(value)
-                    maxima[dim] = json_value if dim not in maxima else max(maxima[dim], json_value)
-            case SourceFileStatus.not_found:
-                not_found.append(url)
-            case SourceFileStatus.read_failed:
-                read_failed.append(f"{url}: {message}")
+    for url, out_loc, fault in outcomes:
+        if fault is None:
+            succeeded += 1
+            key = to_json_value(timestamp(out_loc[append_dim]))
+            maxima = coverage.setdefault(key, {})
+            for dim, value in out_loc.items():
+                if dim == append_dim:
+                    continue
+                json_value = to_json_value(value)
+                maxima[dim] = json_value if dim not in maxima else max(maxima[dim], json_value)
+            continue
+        entry = f"{url}: {fault.message}" if fault.message else url
+        (not_found if fault.status == SourceFileStatus.not_found else read_failed).append(entry)
     return VariableResult(
         name=name,
         succeeded=succeeded,
@@ -97,6 +119,7 @@ def build_variable_result(
         read_failed=tuple(read_failed),
         coverage=coverage,
         counters=dict(counters),
+        retries=retries,
     )
 
 

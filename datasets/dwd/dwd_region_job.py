@@ -8,7 +8,6 @@ touches the disk. Lead times are DWD's output steps: the template's lead_time co
 import logging
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any, ClassVar, Literal, Self, cast
 
 import eccodes
@@ -18,7 +17,8 @@ import xarray as xr
 
 from datasets.common.config_models import BaseInternalAttrs, DataVar
 from datasets.common.errors import SourceReadError
-from datasets.common.region_job import RegionJob, SourceFileCoord
+from datasets.common.region_job import RegionJob
+from datasets.common.source_file import SourceFileCoord
 from datasets.common.sources.compression import decompress_bz2_file
 from datasets.common.sources.fetch import cache_dir, download_to_file, join_url
 from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message
@@ -152,10 +152,10 @@ class DwdRegionJob[SFC: DwdSourceFileCoord](RegionJob[DwdDataVar, SFC]):
                 coords.append(cast("SFC", coord))
         return coords
 
-    def download_file(self, coord: SFC) -> Path:
+    def download_file(self, coord: SFC) -> SFC:
         """The whole compressed file; it is decompressed in memory by read_data."""
         dest = cache_dir(str(self.template_ds.attrs["dataset_id"])) / coord.relative_path().replace("/", "_")
-        return download_to_file(coord.get_url(), dest)
+        return coord.downloaded(download_to_file(coord.get_url(), dest))
 
     def read_data(self, coord: SFC, data_var: DwdDataVar) -> np.ndarray:
         assert coord.downloaded_path is not None, "read_data runs after a successful download"

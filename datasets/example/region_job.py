@@ -31,12 +31,13 @@ class ExampleRegionJob(NoaaRegionJob[ExampleSourceFileCoord]):
     # --- What NoaaRegionJob provides (override only if your source differs) ---
     # generate_source_file_coords(processing_region_ds, group) -> one coord per (init_time, lead_time),
     #     each listing the `.idx` fields the group needs from that file (windowed fields skip lead 0).
-    # download_file(coord) -> Path: fetch the `.idx`, select each field's message by element, level and
-    #     window, fetch those byte ranges (coalesced) into one local file. Raises SourceNotFoundError for a
-    #     missing object and SourceReadError when a field is absent from the index; the framework records
-    #     both and leaves the values NaN.
+    # download_file(coord) -> the coord downloaded: fetch the `.idx`, select each field's message by element,
+    #     level and window, fetch those byte ranges (coalesced) into one local file. Raises SourceNotFoundError
+    #     for a missing file (every variable's values of it stay NaN, and it is listed); a field absent from the
+    #     index is recorded in the downloaded coord and costs only that variable's values of that file.
     # read_data(coord, data_var) -> np.ndarray: decode the variable's message into float32 (latitude,
-    #     longitude), checking grid and field identity; raises SourceReadError on any mismatch.
+    #     longitude), checking grid and field identity; raises SourceReadError on any mismatch (that variable's
+    #     values of that file stay NaN, and it is listed).
     #
     # --- What RegionJob provides ---
     # source_groups(data_vars): variables that share source files are processed together; the default is

@@ -4,7 +4,6 @@ import contextlib
 import hashlib
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, ClassVar, Literal, cast
 
 import numpy as np
@@ -13,10 +12,12 @@ import xarray as xr
 from pydantic import model_validator
 
 from datasets.common.config_models import BaseInternalAttrs, DataVar
-from datasets.common.errors import SourceReadError
-from datasets.common.region_job import RegionJob, SourceFileCoord
-from datasets.common.sources.fetch import cache_dir, download_to_file, fetch_bytes, join_url
-from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, read_message
+from datasets.common.errors import SourceNotFoundError
+from datasets.common.region_job import RegionJob
+from datasets.common.results import SourceFault
+from datasets.common.source_file import SourceFileCoord, download_fields
+from datasets.common.sources.fetch import ByteRange, cache_dir, fetch_bytes, join_url
+from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, message_at_start
 from datasets.common.sources.noaa_idx import IdxMessage, WindowKind, forecast_text, parse_idx, select_message
 from datasets.common.transforms.deaccumulation import deaccumulate_to_rates_inplace
 from datasets.common.transforms.rounding import round_for_storage
@@ -92,9 +93,16 @@ def select_field(messages: Sequence[IdxMessage], field: ExpectedField) -> IdxMes
     """The field's message, under its element or else the first alternative element the index has."""
     elements = (field.element or "", *field.alternative_elements)
     for element in elements:
-        with contextlib.suppress(SourceReadError):
+        with contextlib.suppress(SourceNotFoundError):
             return select_message(messages, element, field.level or "", field.forecast or "")
-    raise SourceReadError(f"no idx entry for {'|'.join(elements)}:{field.level}:{field.forecast}")
+    raise SourceNotFoundError(f"no idx entry for {'|'.join(elements)}:{field.level}:{field.forecast}")
+
+
+def field_range(messages: Sequence[IdxMessage], field: ExpectedField) -> ByteRange | SourceFault:
+    try:
+        return select_field(messages, field).byte_range
+    except SourceNotFoundError as e:
+        return SourceFault.of(e)
 
 
 def needs_message(internal_attrs: NoaaInternalAttrs, lead_time: pd.Timedelta) -> bool:
@@ -136,15 +144,12 @@ class NoaaRegionJob[SFC: NoaaSourceFileCoord](RegionJob[NoaaDataVar, SFC]):
         )
         return cast("SFC", coord)
 
-    def download_file(self, coord: SFC) -> Path:
-        """Download the `.idx`, pick each wanted field's message and fetch those ranges into one local file."""
+    def download_file(self, coord: SFC) -> SFC:
+        """The `.idx`, then the byte ranges of the wanted fields it lists (nearby ones in one request) into one
+        local file; a field the index lacks is recorded as not found."""
         messages = parse_idx(fetch_bytes(coord.index_url()).decode())
-        selected = [select_field(messages, field) for field in coord.fields]
         dest = cache_dir(str(self.template_ds.attrs["dataset_id"])) / coord.local_name()
-        if not selected:
-            dest.write_bytes(b"")
-            return dest
-        return download_to_file(coord.get_url(), dest, [m.byte_range for m in selected])
+        return download_fields(coord, dest, [field_range(messages, field) for field in coord.fields])
 
     def apply_data_transformations(self, data_array: xr.DataArray, data_var: NoaaDataVar) -> Mapping[str, int]:
         """Unit conversion, accumulations to rates along lead_time, then rounding."""
@@ -166,7 +171,6 @@ class NoaaRegionJob[SFC: NoaaSourceFileCoord](RegionJob[NoaaDataVar, SFC]):
     def read_data(self, coord: SFC, data_var: NoaaDataVar) -> np.ndarray:
         if not needs_message(data_var.internal_attrs, coord.lead_time):
             return np.full((self.grid.nj, self.grid.ni), np.nan, dtype=np.float32)
-        assert coord.downloaded_path is not None, "read_data runs after a successful download"
         field = data_var.internal_attrs.expected_field(coord.lead_time)
-        message = read_message(coord.downloaded_path, coord.fields.index(field))
+        message = message_at_start(coord.field_bytes(coord.fields.index(field)))
         return decode_message(message, self.grid, field, roll_longitude=self.roll_longitude)

@@ -7,7 +7,7 @@ from zarr.abc.store import Store
 
 from datasets.common.errors import SourceNotFoundError, SourceReadError
 from datasets.common.region_job import ProgressCallback
-from datasets.common.results import SourceFileStatus, VariableResult
+from datasets.common.results import SourceFault, SourceFileStatus, VariableResult
 from datasets.common.sources.fetch import fetch_bytes, object_head
 from datasets.common.sources.noaa_idx import parse_idx
 from datasets.common.virtual.config import reference_location
@@ -46,8 +46,8 @@ class NoaaVirtualRegionJob[SFC: NoaaSourceFileCoord](NoaaRegionJob[SFC]):
         try:
             messages = parse_idx(fetch_bytes(coord.index_url()).decode())
             head = object_head(coord.get_url())
-        except SourceNotFoundError as e:
-            return {v.name: (SourceFileStatus.not_found, str(e)) for v in self.data_vars}
+        except SourceNotFoundError:  # listed by its URL alone
+            return {v.name: (SourceFileStatus.not_found, "") for v in self.data_vars}
         except SourceReadError as e:
             return {v.name: (SourceFileStatus.read_failed, str(e)) for v in self.data_vars}
         assert self.source_url is not None, "source_url must be resolved (DynamicalDataset.source_url) for a job"
@@ -60,8 +60,9 @@ class NoaaVirtualRegionJob[SFC: NoaaSourceFileCoord](NoaaRegionJob[SFC]):
             try:
                 message = select_field(messages, var.internal_attrs.expected_field(coord.lead_time))
                 outcomes[var.name] = message_reference(message, head, location)
-            except SourceReadError as e:
-                outcomes[var.name] = (SourceFileStatus.read_failed, str(e))
+            except (SourceNotFoundError, SourceReadError) as e:  # a field the index lacks, or a bad entry
+                fault = SourceFault.of(e)
+                outcomes[var.name] = (fault.status, fault.message)
         return outcomes
 
     def write_references(

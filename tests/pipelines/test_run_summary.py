@@ -33,7 +33,19 @@ def test_a_complete_run_shows_every_name_whole_and_no_failure_columns() -> None:
     assert f" {LONG} " in text
     assert "not found" not in text
     assert "read failed" not in text
+    assert "retries" not in text
     assert "2021-05-01T00:00" in text
+
+
+def test_retried_source_requests_get_a_column() -> None:
+    retried = result("temperature_2m").model_copy(update={"retries": 2})
+    text = summary_text({"temperature_2m": retried, LONG: result(LONG)})
+    header = next(line for line in text.splitlines() if "variable" in line)
+    assert "retries" in header
+    assert [line.split()[2] for line in text.splitlines() if line.strip().startswith(("temperature_2m", LONG))] == [
+        "0",
+        "2",
+    ]
 
 
 def test_failures_are_grouped_by_the_variables_they_hit() -> None:

@@ -9,15 +9,19 @@ import pytest
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from datasets.common.sources.fetch import CACHE_DIR_ENV, FetchSettings, configure_fetch
-from pipelines.demo.range_server import RangeServer
+from datasets.common.sources.retry import RetryPolicy
+from tests.support.fault_server import FaultServer
 
 TEST_FETCH_SETTINGS = FetchSettings(
     timeout_seconds=10,
     connect_timeout_seconds=2,
-    max_retries=3,
-    initial_backoff_seconds=0.01,
-    max_backoff_seconds=0.05,
-    retry_timeout_seconds=10,
+    retries=RetryPolicy(
+        max_retries=3,
+        initial_backoff_seconds=0.01,
+        max_backoff_seconds=0.05,
+        max_retry_after_seconds=0.2,
+        retry_timeout_seconds=10,
+    ),
 )
 
 
@@ -32,12 +36,12 @@ def source_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
 
 
 @pytest.fixture
-def http_archive(source_cache: Path) -> Iterator[Callable[[Path], RangeServer]]:
-    """Call with a folder; get a running RangeServer (`.base_url`, `.fail(...)`, `.requests`)."""
-    servers: list[RangeServer] = []
+def http_archive(source_cache: Path) -> Iterator[Callable[[Path], FaultServer]]:
+    """Call with a folder; get a running FaultServer (`.base_url`, `.requests`, `.inject(...)`, `.fail(...)`)."""
+    servers: list[FaultServer] = []
 
-    def serve(root: Path) -> RangeServer:
-        server = RangeServer(root)
+    def serve(root: Path) -> FaultServer:
+        server = FaultServer(root)
         servers.append(server)
         return server
 

@@ -82,6 +82,7 @@ def first_job_block_plan(
     group = job_class.source_groups(job.data_vars)[0]
     processing_ds = template_ds.isel(init_time=job.get_processing_region())
     coords = job.generate_source_file_coords(processing_ds, group)
-    downloads = [Path("downloaded")] * len(coords)
-    layout = RegionLayout.build(processing_ds, [v.name for v in group], [c.out_loc() for c in coords], downloads)
+    layout = RegionLayout.build(
+        processing_ds, [v.name for v in group], [c.out_loc() for c in coords], [True] * len(coords)
+    )
     return job.block_plan(processing_ds, group, layout)

@@ -48,7 +48,7 @@ def _install_kill_point(kill_at: str) -> None:
         case "write-after-download":
             original_download = SyntheticRegionJob.download_file
 
-            def download_then_die(self: SyntheticRegionJob, coord: Any) -> Path:
+            def download_then_die(self: SyntheticRegionJob, coord: Any) -> Any:
                 original_download(self, coord)
                 _die()
                 raise AssertionError

@@ -180,13 +180,13 @@ class SyntheticRegionJob(RegionJob[SyntheticDataVar, SyntheticSourceFileCoord]):
             for lead_time in pd.TimedeltaIndex(processing_region_ds["lead_time"].values)
         ]
 
-    def download_file(self, coord: SyntheticSourceFileCoord) -> Path:
+    def download_file(self, coord: SyntheticSourceFileCoord) -> SyntheticSourceFileCoord:
         source = Path(coord.get_url())
         if not source.exists() or source.stat().st_size == 0:
             raise SourceNotFoundError(f"not found: {coord.get_url()}")
         local = Path(tempfile.mkdtemp(prefix="synthetic-")) / source.name
         shutil.copyfile(source, local)
-        return local
+        return coord.downloaded(local)
 
     def read_data(self, coord: SyntheticSourceFileCoord, data_var: SyntheticDataVar) -> np.ndarray:
         assert coord.downloaded_path is not None

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pydantic import Field, ValidationError
 
 from datasets.common.config_models import FrozenBaseModel
-from datasets.common.errors import SourceReadError
+from datasets.common.errors import SourceNotFoundError, SourceReadError
 
 
 class EcmwfIndexEntry(FrozenBaseModel):
@@ -64,10 +64,9 @@ def select_ecmwf_entry(
         and step in (None, e.step)
         and e.ensemble_member == ensemble_member
     ]
-    if len(matches) != 1:
-        problem = "no" if not matches else f"{len(matches)}"
-        raise SourceReadError(
-            f"{problem} index entries for param={param} step={step} member={ensemble_member} "
-            f"levtype={levtype} levelist={levelist}"
-        )
+    identity = f"param={param} step={step} member={ensemble_member} levtype={levtype} levelist={levelist}"
+    if not matches:
+        raise SourceNotFoundError(f"no index entry for {identity}")
+    if len(matches) > 1:
+        raise SourceReadError(f"{len(matches)} index entries for {identity}")
     return matches[0]

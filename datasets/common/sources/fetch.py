@@ -1,7 +1,9 @@
-"""Read source objects over HTTP(S), S3 or the local filesystem with obstore.
+"""Read source objects: plain HTTP(S) with urllib3 (http_source.py), S3 and the local filesystem with obstore.
 
-One cached store per source root; retries with jittered exponential backoff (obstore's: 5xx, 429,
-connection errors and timeouts); an optional request rate limit per host; downloads written atomically.
+Every request is retried on our terms (retry.py: bounded, counted, Retry-After honoured up to a cap; obstore's own
+retries are off); an optional request rate limit per host; nearby byte ranges fetched in one request; downloads
+written atomically. Each failure ends as one of: not found, a range past the end of the object, or unavailable
+(after the retries).
 """
 
 import os
@@ -10,36 +12,50 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
+from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlparse
 
 import obstore
+import urllib3
 from obstore.exceptions import BaseError, PermissionDeniedError
-from obstore.store import HTTPStore, LocalStore, ObjectStore, S3Store
+from obstore.store import LocalStore, ObjectStore, S3Store
 
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.errors import SourceNotFoundError, SourceReadError, SourceUnavailableError
+from datasets.common.sources import http_source
+from datasets.common.sources.http_source import (
+    RETRYABLE_STATUSES,
+    ByteRange,
+    ObjectHead,
+    RangeNotSatisfiableError,
+    html_answer,
+    http_get,
+    http_head,
+    is_html,
+)
+from datasets.common.sources.retry import RetryableError, RetryPolicy, retrying
 
 CACHE_DIR_ENV = "REFORMAT_CACHE_DIR"
 _AWS_HOST = re.compile(r"^(?P<bucket>[a-z0-9.-]+?)\.s3(?:[.-](?P<region>[a-z0-9-]+))?\.amazonaws\.com$")
-
-# obstore: "Generic HTTP error: Error performing GET <url> in 5.1s, after 6 retries, max_retries: 6, ... - <reason>"
-_RETRIED = re.compile(r"Error performing \w+ \S+ in [^,]+, after (?P<retries>\d+) retries.*? - (?P<reason>.+)$")
-
-type ByteRange = tuple[int, int | None]
+# obstore: "Generic HTTP error: Error performing GET <url> in 5.1ms - Server returned non-2xx status code: 503 …"
+_REASON = re.compile(r"Error performing \w+ \S+ in [^-]+ - (?P<reason>.+)$")
+_STATUS = re.compile(r"status code: (?P<status>\d{3})")
 
 
 class FetchSettings(FrozenBaseModel):
+    # HTTP: no byte for this long fails the request (read timeout); object stores: the whole request's limit.
     timeout_seconds: float = 120
     connect_timeout_seconds: float = 10
-    max_retries: int = 6
-    initial_backoff_seconds: float = 0.5
-    max_backoff_seconds: float = 20
-    retry_timeout_seconds: float = 300
+    retries: RetryPolicy = RetryPolicy()
     coalesce_bytes: int = 1024 * 1024
+    # Requests in flight at once for the byte ranges of one object (after coalescing)
+    range_parallelism: int = 8
     user_agent: str = "reformatters/0.1 (weather archive reformatter)"
     requests_per_minute: dict[str, float] = {"nomads.ncep.noaa.gov": 120}
 
@@ -48,11 +64,12 @@ _settings = FetchSettings()
 
 
 def configure_fetch(settings: FetchSettings) -> None:
-    """Replace the fetch settings (e.g. faster retries in tests); stores are rebuilt on next use."""
+    """Replace the fetch settings (e.g. faster retries in tests); clients are rebuilt on next use."""
     global _settings
     _settings = settings
     _store.cache_clear()
     _limiter.cache_clear()
+    http_source.clear_connections()
 
 
 class _Location(FrozenBaseModel):
@@ -61,8 +78,8 @@ class _Location(FrozenBaseModel):
     host: str
 
     @property
-    def is_s3(self) -> bool:
-        return self.store_key[0] == "s3"
+    def kind(self) -> str:
+        return self.store_key[0]
 
 
 def _locate(url: str) -> _Location:
@@ -99,15 +116,7 @@ def _store(store_key: tuple[str, ...]) -> ObjectStore:
         "user_agent": settings.user_agent,
         "allow_http": True,
     }
-    retry_config = {
-        "max_retries": settings.max_retries,
-        "retry_timeout": timedelta(seconds=settings.retry_timeout_seconds),
-        "backoff": {
-            "init_backoff": timedelta(seconds=settings.initial_backoff_seconds),
-            "max_backoff": timedelta(seconds=settings.max_backoff_seconds),
-            "base": 2,
-        },
-    }
+    retry_config = {"max_retries": 0}  # retried by `retrying`, which counts retries and bounds them
     match store_key:
         case ("s3", bucket, region, endpoint, signed):
             return S3Store(
@@ -119,8 +128,6 @@ def _store(store_key: tuple[str, ...]) -> ObjectStore:
                 client_options=client_options,
                 retry_config=retry_config,
             )
-        case ("http", root):
-            return HTTPStore.from_url(root, client_options=client_options, retry_config=retry_config)
         case ("file",):
             return LocalStore()
         case _:
@@ -147,53 +154,83 @@ def _limiter(host: str) -> _RateLimiter | None:
     return _RateLimiter(per_minute) if per_minute else None
 
 
-def _summary(error: BaseException) -> str:
+def _reason(error: BaseException) -> str:
     first_line = str(error).split("\n\nDebug source")[0].strip().splitlines()[0]
-    if retried := _RETRIED.search(first_line):
-        return f"{retried['reason'].strip()} (after {retried['retries']} retries)"
-    return first_line
+    return reason["reason"].strip() if (reason := _REASON.search(first_line)) else first_line
 
 
-def _call[T](
-    url: str,
-    location: _Location,
-    requests: int,
-    operation: Callable[[ObjectStore, str], T],
-    needed_size: int | None = None,
-) -> T:
-    if (limiter := _limiter(location.host)) is not None:
-        limiter.acquire(requests)
+def _object_error(url: str, location: _Location, error: BaseException, start: int | None) -> Exception:
+    """What an obstore failure means: not found, a range past the end, retryable, or unavailable."""
+    if isinstance(error, FileNotFoundError):
+        return SourceNotFoundError(f"{url}: not found")
+    if isinstance(error, PermissionDeniedError):
+        if location.kind == "s3":  # S3 answers 403 for a missing key when the caller may not list the bucket
+            return SourceNotFoundError(f"{url}: not found (403)")
+        return SourceUnavailableError(f"{url}: {_reason(error)}")
+    reason = _reason(error)
+    status = int(found["status"]) if (found := _STATUS.search(reason)) else None
+    if status in RETRYABLE_STATUSES:
+        return RetryableError(reason)
+    if start is not None and (status == 416 or "range" in reason.lower()):
+        size = _object_head(url, location).size
+        return RangeNotSatisfiableError(size) if start >= size else RetryableError(reason)
+    if status is not None:
+        return SourceUnavailableError(f"{url}: {reason}")
+    return RetryableError(reason)  # timeouts, connections refused or reset, bodies cut short
+
+
+def _object_head(url: str, location: _Location) -> ObjectHead:
     try:
-        return operation(_store(location.store_key), location.path)
-    except FileNotFoundError:
-        raise SourceNotFoundError(f"{url}: not found") from None
-    except PermissionDeniedError as e:
-        if location.is_s3:  # S3 answers 403 for a missing key when the caller may not list the bucket
-            raise SourceNotFoundError(f"{url}: not found (403)") from None
-        raise SourceUnavailableError(f"{url}: {_summary(e)}") from None
-    except BaseError as e:
-        message = _summary(e)
-        if needed_size is not None and ("range" in message.lower() or "416" in message):
-            size = object_size(url)
-            if size == 0:
-                raise SourceNotFoundError(f"{url}: zero-byte object") from None
-            if size < needed_size:
-                raise SourceReadError(f"{url}: needs {needed_size} bytes but the object has {size}") from None
-        raise SourceUnavailableError(f"{url}: {message}") from None
+        meta = obstore.head(_store(location.store_key), location.path)
+    except (FileNotFoundError, BaseError) as e:
+        raise _object_error(url, location, e, None) from None
+    return ObjectHead(size=meta["size"], etag=meta["e_tag"], last_modified=meta["last_modified"])
 
 
-class ObjectHead(FrozenBaseModel):
-    """What identifies one version of a source object: a replaced object has a new ETag or last-modified time."""
+def _object_get(url: str, location: _Location, byte_range: ByteRange | None) -> bytes:
+    store = _store(location.store_key)
+    start, end = byte_range if byte_range is not None else (None, None)
+    try:
+        if end is None:
+            result = obstore.get(store, location.path, options={} if start is None else {"range": {"offset": start}})
+            if is_html(result.attributes.get("Content-Type")):
+                raise html_answer()
+            return bytes(result.bytes())
+        assert start is not None, "a closed range has a start"
+        data = bytes(obstore.get_range(store, location.path, start=start, end=end))
+    except (FileNotFoundError, BaseError) as e:
+        raise _object_error(url, location, e, start) from None
+    if len(data) < end - start and start + len(data) != _object_head(url, location).size:
+        raise RetryableError(f"short body: {len(data)} of {end - start} bytes")
+    return data
 
-    size: int
-    etag: str | None
-    last_modified: datetime
+
+def _request[T](url: str, http: Callable[[urllib3.Timeout, str], T], stored: Callable[[_Location], T]) -> T:
+    """One request with retries and the host's rate limit: `http` for a web server, `stored` for an object store."""
+    location = _locate(url)
+    limiter = _limiter(location.host)
+    timeout = urllib3.Timeout(connect=_settings.connect_timeout_seconds, read=_settings.timeout_seconds)
+
+    def attempt() -> T:
+        if limiter is not None:
+            limiter.acquire()
+        if location.kind == "http":
+            return http(timeout, _settings.user_agent)
+        return stored(location)
+
+    return retrying(attempt, _settings.retries, url)
+
+
+def _get(url: str, byte_range: ByteRange | None) -> bytes:
+    return _request(
+        url,
+        lambda timeout, user_agent: http_get(url, byte_range, timeout, user_agent),
+        lambda location: _object_get(url, location, byte_range),
+    )
 
 
 def object_head(url: str) -> ObjectHead:
-    location = _locate(url)
-    meta = _call(url, location, 1, lambda store, path: obstore.head(store, path))
-    return ObjectHead(size=meta["size"], etag=meta["e_tag"], last_modified=meta["last_modified"])
+    return _request(url, lambda timeout, agent: http_head(url, timeout, agent), lambda loc: _object_head(url, loc))
 
 
 def object_size(url: str) -> int:
@@ -212,68 +249,90 @@ def cache_dir(dataset_id: str) -> Path:
 
 
 def fetch_bytes(url: str) -> bytes:
-    location = _locate(url)
-    data = _call(url, location, 1, lambda store, path: bytes(obstore.get(store, path).bytes()))
+    data = _get(url, None)
     if not data:
         raise SourceNotFoundError(f"{url}: zero-byte object")
     return data
 
 
-def _coalesced_requests(ranges: Sequence[tuple[int, int]], gap: int) -> int:
-    requests, reach = 0, -1
-    for start, end in sorted(ranges):
-        if start > reach + gap or requests == 0:
-            requests += 1
-        reach = max(reach, end)
-    return requests
+@dataclass
+class _Span:
+    """One request: [start, end) covering the ranges `members` (indices into the caller's ranges)."""
+
+    start: int
+    end: int | None
+    members: list[int] = field(default_factory=list)
+
+
+def _spans(ranges: Sequence[ByteRange], gap: int) -> list[_Span]:
+    """Closed ranges less than `gap` bytes apart in one span each; every open-ended range in its own."""
+    spans: list[_Span] = []
+    for start, end, i in sorted((s, e, i) for i, (s, e) in enumerate(ranges) if e is not None):
+        last = spans[-1] if spans else None
+        if last is not None and last.end is not None and start <= last.end + gap:
+            last.end = max(last.end, end)
+            last.members.append(i)
+        else:
+            spans.append(_Span(start, end, [i]))
+    spans.extend(_Span(start, None, [i]) for i, (start, end) in enumerate(ranges) if end is None)
+    return spans
+
+
+def fetch_available_ranges(
+    url: str, ranges: Sequence[ByteRange], *, coalesce_bytes: int | None = None, one_request_at_a_time: bool = False
+) -> list[bytes | None]:
+    """The bytes of each [start, end) range (end None: to the end), ranges closer than `coalesce_bytes` (default: the
+    settings') fetched in one request. A range running past the end of the object is cut there; one starting past
+    it is None. A zero-byte object is not found."""
+    gap = _settings.coalesce_bytes if coalesce_bytes is None else coalesce_bytes
+    spans = _spans(ranges, gap)
+    results: list[bytes | None] = [None] * len(ranges)
+
+    def fetch(span: _Span) -> None:
+        try:
+            data = _get(url, (span.start, span.end))
+        except RangeNotSatisfiableError as e:
+            if e.size == 0:
+                raise SourceNotFoundError(f"{url}: zero-byte object") from None
+            return
+        for i in span.members:
+            start, end = ranges[i]
+            results[i] = data[start - span.start : None if end is None else end - span.start] or None
+
+    if one_request_at_a_time or len(spans) < 2:
+        for span in spans:
+            fetch(span)
+    else:
+        with ThreadPoolExecutor(min(len(spans), _settings.range_parallelism)) as pool:
+            for done in [pool.submit(copy_context().run, fetch, span) for span in spans]:
+                done.result()
+    return results
 
 
 def fetch_ranges(url: str, ranges: Sequence[ByteRange]) -> list[bytes]:
-    """The bytes of each [start, end) range (end None = to the end), nearby ranges fetched together."""
-    location = _locate(url)
-    closed = [(i, start, end) for i, (start, end) in enumerate(ranges) if end is not None]
-    results: dict[int, bytes] = {}
-    if closed:
-        starts, ends = [start for _, start, _ in closed], [end for _, _, end in closed]
-        gap = _settings.coalesce_bytes
-        requests = _coalesced_requests(list(zip(starts, ends, strict=True)), gap)
-        chunks = _call(
-            url,
-            location,
-            requests,
-            lambda store, path: obstore.get_ranges(store, path, starts=starts, ends=ends, coalesce=gap),
-            needed_size=max(ends),
-        )
-        for (i, start, end), chunk in zip(closed, chunks, strict=True):
-            if len(chunk) != end - start:
-                raise SourceReadError(f"{url}: bytes {start}-{end} run past the end of the object (got {len(chunk)})")
-            results[i] = bytes(chunk)
-    for i, (start, end) in enumerate(ranges):
-        if end is None:
-            results[i] = _call(
-                url,
-                location,
-                1,
-                lambda store, path, start=start: bytes(
-                    obstore.get(store, path, options={"range": {"offset": start}}).bytes()
-                ),
-                needed_size=start + 1,
-            )
-    return [results[i] for i in range(len(ranges))]
+    """Every range whole (nearby ones fetched together); one running past the end of the object is a read error."""
+    pieces = []
+    for (start, end), piece in zip(ranges, fetch_available_ranges(url, ranges), strict=True):
+        if piece is None or (end is not None and len(piece) != end - start):
+            raise SourceReadError(f"{url}: bytes {start}-{end} run past the end of the object")
+        pieces.append(piece)
+    return pieces
 
 
-def download_to_file(url: str, dest: Path, ranges: Sequence[ByteRange] | None = None) -> Path:
-    """The whole object, or the concatenation of `ranges`, written to `dest` atomically."""
+def write_atomically(dest: Path, chunks: Iterable[bytes]) -> Path:
+    """`chunks` written to `dest` through a temporary file: `dest` is whole or absent, never partly written."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     temp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
     try:
         with temp.open("wb") as f:
-            if ranges is None:
-                f.write(fetch_bytes(url))
-            else:
-                for chunk in fetch_ranges(url, ranges):
-                    f.write(chunk)
+            for chunk in chunks:
+                f.write(chunk)
         temp.replace(dest)
     finally:
         temp.unlink(missing_ok=True)
     return dest
+
+
+def download_to_file(url: str, dest: Path, ranges: Sequence[ByteRange] | None = None) -> Path:
+    """The whole object, or the concatenation of `ranges`, written to `dest` atomically."""
+    return write_atomically(dest, [fetch_bytes(url)] if ranges is None else fetch_ranges(url, ranges))

@@ -2,7 +2,6 @@
 
 import struct
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import eccodes
@@ -156,25 +155,14 @@ def iter_messages(data: bytes) -> Iterator[bytes]:
         position = data.find(b"GRIB", position + length)
 
 
-def read_message(path: Path, index: int) -> bytes:
-    """The `index`-th (0-based) GRIB message of a file of back-to-back messages, read without scanning data."""
-    with path.open("rb") as f:
-        position = 0
-        for current in range(index + 1):
-            header = f.read(16)
-            if len(header) < 16 or not header.startswith(b"GRIB"):
-                raise SourceReadError(f"{path.name} has no GRIB message {current} at byte {position}")
-            length = _message_length(header, 0)
-            if current < index:
-                position += length
-                f.seek(position)
-        message = header + f.read(length - 16)
-    if len(message) < length or not message.endswith(END_MARKER):
-        raise SourceReadError(
-            f"{path.name}: message {index} is truncated or corrupt ({len(message)} of {length} bytes"
-            f"{'' if message.endswith(END_MARKER) else ', no closing 7777'})"
-        )
-    return message
+def message_at_start(data: bytes) -> bytes:
+    """The GRIB message that `data` (one field's byte range) starts with; bytes after it (padding) are left out."""
+    if not data.startswith(b"GRIB"):
+        raise SourceReadError(f"no GRIB message at the start of the field's {len(data)} bytes")
+    length = _message_length(data, 0) if len(data) >= 16 else None
+    if length is None or length > len(data):
+        raise SourceReadError(f"GRIB message cut short: {len(data)} bytes of {length or 'at least 16'}")
+    return data[:length]
 
 
 def split_fields(message: bytes) -> list[bytes]:

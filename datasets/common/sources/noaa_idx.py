@@ -6,7 +6,7 @@ from typing import Literal
 import pandas as pd
 
 from datasets.common.config_models import FrozenBaseModel
-from datasets.common.errors import SourceReadError
+from datasets.common.errors import SourceNotFoundError, SourceReadError
 from datasets.common.timestamps import timedelta, timestamp
 
 type WindowKind = Literal["acc", "ave", "max", "min"]
@@ -125,4 +125,4 @@ def select_message(messages: Sequence[IdxMessage], element: str, level: str, for
     for message in messages:
         if (message.element, message.level, message.forecast) == (element, level, forecast):
             return message
-    raise SourceReadError(f"no idx entry for {element}:{level}:{forecast}")
+    raise SourceNotFoundError(f"no idx entry for {element}:{level}:{forecast}")

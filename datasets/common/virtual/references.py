@@ -10,7 +10,7 @@ from zarr.abc.store import Store
 
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.errors import SourceReadError
-from datasets.common.results import SourceFileStatus, VariableResult, build_variable_result
+from datasets.common.results import SourceFault, SourceFileStatus, VariableResult, build_variable_result
 from datasets.common.sources.fetch import ObjectHead
 from datasets.common.sources.noaa_idx import IdxMessage
 
@@ -105,11 +105,12 @@ def write_file_references(
         for url, out_loc, per_variable in files:
             outcome = per_variable[name]
             if isinstance(outcome, tuple):
-                outcomes.append((url, out_loc, *outcome))
+                status, message = outcome
+                outcomes.append((url, out_loc, SourceFault(status=status, message=message)))
                 continue
             if outcome is not None:
                 specs.append(outcome.chunk_spec(chunk_index(template_ds, dims, out_loc)))
-            outcomes.append((url, out_loc, SourceFileStatus.succeeded, ""))
+            outcomes.append((url, out_loc, None))
         set_references(stores, name, specs)
         results[name] = build_variable_result(name, append_dim, outcomes, {"references": len(specs)})
     return results

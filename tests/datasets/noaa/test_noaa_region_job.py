@@ -20,7 +20,7 @@ from datasets.noaa.noaa_region_job import (
     needs_message,
     select_field,
 )
-from pipelines.demo.range_server import RangeServer
+from tests.support.fault_server import FaultServer
 
 GRID = ArchiveGrid(resolution=2.5)
 INIT = timestamp("2024-01-01T00:00")
@@ -67,7 +67,7 @@ class GfsJob(NoaaRegionJob[GfsCoord]):
 
 
 @pytest.fixture
-def server(tmp_path: Path, http_archive: Callable[[Path], RangeServer]) -> RangeServer:
+def server(tmp_path: Path, http_archive: Callable[[Path], FaultServer]) -> FaultServer:
     write_gfs_archive(tmp_path / "archive", [INIT], LEADS, SOURCES, GRID)
     return http_archive(tmp_path / "archive")
 
@@ -96,18 +96,18 @@ def test_internal_attrs_window_rules() -> None:
     assert needs_message(TEMPERATURE.internal_attrs, timedelta("0h"))
 
 
-def test_download_fetches_only_the_wanted_messages_in_order(server: RangeServer, source_cache: Path) -> None:
+def test_download_fetches_only_the_wanted_messages_in_order(server: FaultServer, source_cache: Path) -> None:
     job = make_job(server.base_url, WIND, PRECIPITATION, TEMPERATURE)
     coord = job.source_file_coord(INIT, timedelta("7h"), job.data_vars)
-    path = job.download_file(coord)
-    assert path.parent == source_cache / "noaa-test"
-    identities = [message_identity(m) for m in iter_messages(path.read_bytes())]
+    done = job.download_file(coord)
+    assert done.downloaded_path is not None
+    assert done.downloaded_path.parent == source_cache / "noaa-test"
+    identities = [message_identity(m) for m in iter_messages(done.downloaded_path.read_bytes())]
     assert [str(i) for i in identities] == [
         "UGRD:10 m above ground:7 hour fcst",
         "APCP:surface:6-7 hour acc fcst",
         "TMP:2 m above ground:7 hour fcst",
     ]
-    done = coord.model_copy(update={"downloaded_path": path})
     for var in (WIND, PRECIPITATION, TEMPERATURE):
         values = job.read_data(done, var)
         assert values.shape == (73, 144)
@@ -118,23 +118,47 @@ def test_download_fetches_only_the_wanted_messages_in_order(server: RangeServer,
     assert ranges[1].endswith("-")
 
 
-def test_lead_0_of_a_window_is_nan_without_a_download(server: RangeServer, source_cache: Path) -> None:
+def test_lead_0_of_a_window_is_nan_without_a_download(server: FaultServer, source_cache: Path) -> None:
     job = make_job(server.base_url, PRECIPITATION)
     coord = job.source_file_coord(INIT, timedelta("0h"), job.data_vars)
     assert coord.fields == ()
-    path = job.download_file(coord)
+    done = job.download_file(coord)
     assert server.requests_for(coord.relative_path()) == []
-    assert np.isnan(job.read_data(coord.model_copy(update={"downloaded_path": path}), PRECIPITATION)).all()
+    assert np.isnan(job.read_data(done, PRECIPITATION)).all()
 
 
-def test_field_missing_from_the_index_is_a_read_error(server: RangeServer, source_cache: Path) -> None:
+def test_a_field_missing_from_the_index_costs_only_that_field(server: FaultServer, source_cache: Path) -> None:
     pressure = data_var("pressure_surface", "PRES", "surface")
-    job = make_job(server.base_url, TEMPERATURE, pressure)
-    with pytest.raises(SourceReadError, match="PRES:surface:7 hour fcst"):
-        job.download_file(job.source_file_coord(INIT, timedelta("7h"), job.data_vars))
+    job = make_job(server.base_url, TEMPERATURE, pressure, WIND)
+    done = job.download_file(job.source_file_coord(INIT, timedelta("7h"), job.data_vars))
+    with pytest.raises(SourceNotFoundError, match="no idx entry for PRES:surface:7 hour fcst"):
+        job.read_data(done, pressure)
+    for var in (TEMPERATURE, WIND):
+        assert not np.isnan(job.read_data(done, var)).any()
 
 
-def test_missing_index_or_grib_is_not_found(server: RangeServer, tmp_path: Path, source_cache: Path) -> None:
+def test_an_idx_line_past_the_end_of_the_file_costs_only_its_field(
+    server: FaultServer, tmp_path: Path, source_cache: Path
+) -> None:
+    job = make_job(server.base_url, WIND, TEMPERATURE)
+    coord = job.source_file_coord(INIT, timedelta("7h"), job.data_vars)
+    grib = tmp_path / "archive" / coord.relative_path()
+    idx = grib.with_name(grib.name + ".idx")
+    lines = idx.read_text().splitlines()
+    wind = next(i for i, line in enumerate(lines) if ":UGRD:" in line)
+    fields = lines[wind].split(":")
+    fields[1] = str(grib.stat().st_size + 1000)  # the UGRD line points past the end; the others stay where they are
+    lines[wind] = ":".join(fields)
+    idx.write_text("\n".join(sorted(lines, key=lambda line: int(line.split(":")[1]))) + "\n")
+
+    done = job.download_file(coord)
+
+    with pytest.raises(SourceReadError, match="past the end of the file"):
+        job.read_data(done, WIND)
+    assert not np.isnan(job.read_data(done, TEMPERATURE)).any()
+
+
+def test_missing_index_or_grib_is_not_found(server: FaultServer, tmp_path: Path, source_cache: Path) -> None:
     job = make_job(server.base_url, TEMPERATURE)
     coord = job.source_file_coord(INIT, timedelta("7h"), job.data_vars)
     (tmp_path / "archive" / coord.relative_path()).unlink()
@@ -156,5 +180,5 @@ def test_a_field_is_found_under_an_alternative_element() -> None:
     )
     assert select_field(messages, attrs.expected_field(timedelta(0))).start == 100
     assert select_field(messages[:1], attrs.expected_field(timedelta(0))).element == "PRMSL"
-    with pytest.raises(SourceReadError, match=r"MSLMA\|PRMSL:mean sea level:1 hour fcst"):
+    with pytest.raises(SourceNotFoundError, match=r"MSLMA\|PRMSL:mean sea level:1 hour fcst"):
         select_field(messages, attrs.expected_field(timedelta("1h")))

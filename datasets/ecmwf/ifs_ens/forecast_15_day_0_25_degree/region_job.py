@@ -3,9 +3,7 @@
 import hashlib
 import itertools
 import threading
-import uuid
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -15,10 +13,12 @@ from pydantic import PrivateAttr
 
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.errors import SourceNotFoundError, SourceReadError
-from datasets.common.region_job import RegionJob, SourceFileCoord
+from datasets.common.region_job import RegionJob
+from datasets.common.results import SourceFault
+from datasets.common.source_file import SourceFileCoord, download_fields
 from datasets.common.sources.ecmwf_index import EcmwfIndexEntry, parse_ecmwf_index, select_ecmwf_entry
-from datasets.common.sources.fetch import cache_dir, fetch_bytes, fetch_ranges, join_url
-from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, read_message
+from datasets.common.sources.fetch import ByteRange, cache_dir, fetch_bytes, join_url
+from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, message_at_start
 from datasets.common.timestamps import timedelta
 from datasets.common.transforms.deaccumulation import deaccumulate_to_rates_inplace
 from datasets.common.transforms.rounding import round_for_storage
@@ -78,25 +78,11 @@ class IfsEnsSourceFileCoord(SourceFileCoord):
         return f"{self.relative_stem().replace('/', '_')}.m{self.ensemble_member}.{digest}.grib2"
 
 
-def download_one_request_at_a_time(url: str, dest: Path, ranges: Sequence[tuple[int, int]]) -> Path:
-    """The concatenation of `ranges` written to `dest` atomically, one HTTP request at a time (ranges that
-    follow each other in the source are fetched together), so a download holds at most one connection."""
-    merged: list[tuple[int, int]] = []
-    for start, end in ranges:
-        if merged and merged[-1][1] == start:
-            merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
-    temp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
+def field_range(entries: Sequence[EcmwfIndexEntry], key: IndexKey, member: int) -> ByteRange | SourceFault:
     try:
-        with temp.open("wb") as f:
-            for byte_range in merged:
-                (chunk,) = fetch_ranges(url, [byte_range])
-                f.write(chunk)
-        temp.replace(dest)
-    finally:
-        temp.unlink(missing_ok=True)
-    return dest
+        return select_ecmwf_entry(entries, key.param, None, member, key.levtype, key.levelist).byte_range
+    except (SourceNotFoundError, SourceReadError) as e:
+        return SourceFault.of(e)
 
 
 class EcmwfIfsEnsForecast15Day025DegreeRegionJob(RegionJob[IfsEnsDataVar, IfsEnsSourceFileCoord]):
@@ -179,21 +165,19 @@ class EcmwfIfsEnsForecast15Day025DegreeRegionJob(RegionJob[IfsEnsDataVar, IfsEns
             raise type(cached)(str(cached))
         return cached
 
-    def download_file(self, coord: IfsEnsSourceFileCoord) -> Path:
+    def download_file(self, coord: IfsEnsSourceFileCoord) -> IfsEnsSourceFileCoord:
+        """The member's fields, one request at a time (ranges that follow each other fetched together), so a
+        download holds at most one connection; a field the index lacks is recorded as not found."""
         entries = self.index_entries(coord.index_url())
-        selected = [
-            select_ecmwf_entry(entries, f.param, None, coord.ensemble_member, f.levtype, f.levelist)
-            for f in coord.fields
-        ]
+        ranges = [field_range(entries, key, coord.ensemble_member) for key in coord.fields]
         dest = cache_dir(str(self.template_ds.attrs["dataset_id"])) / coord.local_name()
-        return download_one_request_at_a_time(coord.get_url(), dest, [e.byte_range for e in selected])
+        return download_fields(coord, dest, ranges, coalesce_bytes=0, one_request_at_a_time=True)
 
     def read_data(self, coord: IfsEnsSourceFileCoord, data_var: IfsEnsDataVar) -> np.ndarray:
         key = index_key(data_var, coord.lead_time)
         if key not in coord.fields:
             return np.full((self.grid.nj, self.grid.ni), np.nan, dtype=np.float32)
-        assert coord.downloaded_path is not None, "read_data runs after a successful download"
-        message = read_message(coord.downloaded_path, coord.fields.index(key))
+        message = message_at_start(coord.field_bytes(coord.fields.index(key)))
         # An oper-fc message is a single forecast with no ensemble number to check.
         member = None if coord.control_in_oper else coord.ensemble_member
         return decode_message(message, self.grid, ExpectedField(ensemble_member=member))

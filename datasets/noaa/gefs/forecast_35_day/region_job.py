@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, read_message
+from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, message_at_start
 from datasets.common.timestamps import timedelta, utc_now
 from datasets.common.transforms.regrid import regrid_bilinear
 from datasets.noaa.gefs.forecast_35_day.template_config import GefsDataVar, GefsFileType
@@ -124,10 +124,9 @@ class NoaaGefsForecast35DayRegionJob(NoaaRegionJob[GefsSourceFileCoord]):
         longitudes = self.template_ds["longitude"].values
         if not needs_message(data_var.internal_attrs, coord.lead_time):
             return np.full((len(latitudes), len(longitudes)), np.nan, dtype=np.float32)
-        assert coord.downloaded_path is not None, "read_data runs after a successful download"
         field = expected_field(data_var, coord.lead_time, coord.ensemble_member)
         grid = self.grids[coord.file_type]
-        values = decode_message(read_message(coord.downloaded_path, coord.fields.index(field)), grid, field)
+        values = decode_message(message_at_start(coord.field_bytes(coord.fields.index(field))), grid, field)
         return regrid_bilinear(values, *grid_axes(grid), latitudes, longitudes)
 
 

@@ -1,4 +1,3 @@
-from pathlib import Path
 from typing import ClassVar
 
 import pandas as pd
@@ -44,7 +43,7 @@ class NoaaGfsForecastRegionJob(NoaaRegionJob[GfsSourceFileCoord]):
             return None
         return self.recent_fallback_url
 
-    def download_file(self, coord: GfsSourceFileCoord) -> Path:
+    def download_file(self, coord: GfsSourceFileCoord) -> GfsSourceFileCoord:
         try:
             return super().download_file(coord)
         except SourceNotFoundError:

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from datasets.common.errors import SourceReadError
+from datasets.common.errors import SourceNotFoundError, SourceReadError
 from datasets.common.sources.ecmwf_index import parse_ecmwf_index, select_ecmwf_entry
 
 
@@ -41,8 +41,10 @@ def test_select_entry() -> None:
     assert select_ecmwf_entry(entries, "tp", "0-6", 1).length == 10
     assert select_ecmwf_entry(entries, "tp", None, 1).length == 10
     assert select_ecmwf_entry(entries, "gh", None, 1, levtype="pl", levelist="500").offset == 1890
-    with pytest.raises(SourceReadError, match="member=3"):
+    with pytest.raises(SourceNotFoundError, match="member=3"):
         select_ecmwf_entry(entries, "2t", "3", 3)
+    with pytest.raises(SourceReadError, match="2 index entries"):
+        select_ecmwf_entry([*entries, entries[0]], "2t", "3", 0)
 
 
 def test_malformed_lines_are_read_errors() -> None:

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from datasets.common.errors import SourceReadError
+from datasets.common.errors import SourceNotFoundError, SourceReadError
 from datasets.common.sources.noaa_idx import (
     WINDOW_KINDS,
     forecast_text,
@@ -54,7 +54,7 @@ def test_select_message_matches_element_level_and_window() -> None:
     messages = parse_idx(REAL_LINES)
     assert select_message(messages, "APCP", "surface", "0-7 hour acc fcst").message == 597
     assert select_message(messages, "APCP", "surface", "6-7 hour acc fcst").message == 596
-    with pytest.raises(SourceReadError, match="APCP:surface:5-7 hour acc fcst"):
+    with pytest.raises(SourceNotFoundError, match="APCP:surface:5-7 hour acc fcst"):
         select_message(messages, "APCP", "surface", "5-7 hour acc fcst")
 
 

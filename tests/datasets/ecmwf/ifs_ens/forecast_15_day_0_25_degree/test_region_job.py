@@ -22,7 +22,6 @@ from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.region_job import (
     EcmwfIfsEnsForecast15Day025DegreeRegionJob,
     IfsEnsSourceFileCoord,
     IndexKey,
-    download_one_request_at_a_time,
 )
 from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.template_config import (
     EcmwfIfsEnsForecast15Day025DegreeTemplateConfig,
@@ -226,19 +225,6 @@ def test_from_ifs_cycle_50r1_the_control_comes_from_the_oper_files(
         "20260513/00z/ifs/0p25/oper/20260513000000-3h-oper-fc.index",
         "20260513/00z/ifs/0p25/oper/20260513000000-3h-oper-fc.grib2",
     }
-
-
-def test_downloads_make_one_request_at_a_time_and_join_adjacent_ranges(
-    tmp_path: Path, http_archive: Callable[[Path], RangeServer]
-) -> None:
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "file").write_bytes(bytes(range(100)))
-    server = http_archive(tmp_path / "src")
-
-    dest = download_one_request_at_a_time(f"{server.base_url}/file", tmp_path / "out", [(10, 20), (20, 25), (50, 52)])
-
-    assert dest.read_bytes() == bytes([*range(10, 25), 50, 51])
-    assert [r.range for r in server.requests] == ["bytes=10-24", "bytes=50-51"]
 
 
 def test_coords_skip_fields_the_source_does_not_publish(

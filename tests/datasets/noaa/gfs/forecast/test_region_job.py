@@ -167,7 +167,9 @@ def test_recent_inits_fall_back_to_nomads_unless_the_source_is_overridden(
         monkeypatch.setattr(region_job, "utc_now", lambda: now)
         job = Job.get_jobs(template_ds, "init_time", GFS_DATA_VARS, source_url=source_url)[0]
         coord = job.generate_source_file_coords(template_ds.isel(init_time=job.region), GFS_DATA_VARS)[1]
-        return job.download_file(coord)
+        path = job.download_file(coord).downloaded_path
+        assert path is not None
+        return path
 
     index_path = gfs_relative_path(INITS[0], timedelta("1h")) + ".idx"
     assert download(s3.base_url, INITS[0] + timedelta("11h")).stat().st_size > 0
