@@ -27,14 +27,13 @@ def print_summary(
     variables = sorted(summary.variables.items())
     failing = [kind for kind in FAILURE_KINDS if any(_failures(r, kind) for _, r in variables)]
     table = Table(title=summary.message, box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
-    table.add_column("variable", overflow="fold", min_width=max((len(n) for n, _ in variables), default=8))
-    table.add_column("files ok", justify="right", overflow="fold")
-    for kind in failing:
-        table.add_column(kind, justify="right", overflow="fold")
     retried = any(r.retries for _, r in variables)  # source requests retried (5xx, throttling, resets, timeouts)
-    if retried:
-        table.add_column("retries", justify="right", overflow="fold")
-    table.add_column("last written", overflow="fold")
+    counts = ["files ok", *failing, *(["retries"] if retried else [])]
+    # Counts and times never wrap; the names fold (wrap) when the console is too narrow for them: nothing is cut.
+    table.add_column("variable", overflow="fold", min_width=12)
+    for column in counts:
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("last written", no_wrap=True)
     for name, result in variables:
         last = result.last_append_dim_value
         counts = [str(len(_failures(result, kind))) for kind in failing] + ([str(result.retries)] if retried else [])

@@ -11,13 +11,13 @@ LONG = "downward_short_wave_radiation_flux_surface"
 MISSING = [f"http://archive/gfs.t00z.pgrb2.0p25.f{h:03d}" for h in range(7, 17)]
 
 
-def summary_text(variables: dict[str, VariableResult], verbose: bool = False) -> str:
+def summary_text(variables: dict[str, VariableResult], verbose: bool = False, width: int = 80) -> str:
     out = io.StringIO()
     summary = JoinSummary(
         run_id="r", operation="backfill", published=True, snapshot="s", message="published backfill r",
         append_dim_extent=1, variables=variables,
     )  # fmt: skip
-    print_summary(Console(file=out, width=80), summary, [], verbose=verbose)
+    print_summary(Console(file=out, width=width), summary, [], verbose=verbose)
     return out.getvalue()
 
 
@@ -39,7 +39,7 @@ def test_a_complete_run_shows_every_name_whole_and_no_failure_columns() -> None:
 
 def test_retried_source_requests_get_a_column() -> None:
     retried = result("temperature_2m").model_copy(update={"retries": 2})
-    text = summary_text({"temperature_2m": retried, LONG: result(LONG)})
+    text = summary_text({"temperature_2m": retried, LONG: result(LONG)}, width=120)
     header = next(line for line in text.splitlines() if "variable" in line)
     assert "retries" in header
     assert [line.split()[2] for line in text.splitlines() if line.strip().startswith(("temperature_2m", LONG))] == [
@@ -56,8 +56,10 @@ def test_failures_are_grouped_by_the_variables_they_hit() -> None:
             "pressure_reduced_to_mean_sea_level", not_found=MISSING, read_failed=[f"{MISSING[0]}: corrupt"]
         ),
     }
-    text = summary_text(variables)
-    assert f" {LONG} " in text
+    assert f" {LONG} " in summary_text(variables, width=120)
+    text = summary_text(variables)  # at 80 columns the names wrap, and no column is dropped
+    assert text.count("2021-05-01T00:00") == len(variables)
+    assert all(f" {name[:12]}" in text for name in variables)
     assert text.count("not found: 10 source files for all 3 variables") == 1
     assert "read failed: 1 source files for pressure_reduced_to_mean_sea_level" in text
     assert [line for line in text.splitlines() if line.startswith("  not found ")] == [
