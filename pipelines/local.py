@@ -9,12 +9,15 @@ from typing import Any
 
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
+from rich.filesize import decimal
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.text import Text
 
 from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.storage import StoreConfig
+from pipelines.run_summary import print_summary
 from steps.context import StepContext
+from steps.expected_work import expected_work
 from steps.join import JoinSummary, join
 from steps.plan import plan
 from steps.resume import choose_run
@@ -22,15 +25,20 @@ from steps.run_request import RunRequest
 from steps.write import WRITE_ENV, WriteSummary, write
 
 console = Console(stderr=True)
-MAX_LISTED_FAILURES = 20
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
 
 
 def run_local(
-    context: StepContext, request: RunRequest, *, now: pd.Timestamp | None = None, show_progress: bool = True
+    context: StepContext,
+    request: RunRequest,
+    *,
+    now: pd.Timestamp | None = None,
+    show_progress: bool = True,
+    verbose: bool = False,
 ) -> JoinSummary:
     """plan → write xN (worker processes) → join, on this machine; without a run id, the unfinished run of the same
-    request resumes, and a backfill already published is not done again.
+    request resumes, and a backfill already published is not done again. `verbose`: the summary lists every
+    failed source file.
 
     Workers only write chunks and leave forked sessions in the run state; plan and join are the only
     commits, made here, one at a time — so a local-filesystem repository never sees concurrent commits.
@@ -43,34 +51,55 @@ def run_local(
     run_id = choice.run_id
     record = plan(context, request.model_copy(update={"run_id": run_id}), now=now)
     with Progress(
-        TextColumn("{task.description:<14}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[extra]}"),
+        TextColumn("{task.description:<12}"),
+        BarColumn(bar_width=24),
+        _Amount(),
+        _Rate(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=console,
         disable=not show_progress,
     ) as progress:
-        regions = progress.add_task("regions", total=len(record.job_keys), extra="")
-        files = progress.add_task("source files", total=None, extra="")
-        written = progress.add_task("written", total=None, extra="")
-        counts = {"source_files": 0.0, "bytes_written": 0.0}
+        expected = expected_work(context, record) if show_progress else None
+        tasks = {
+            "jobs": progress.add_task("jobs", total=len(record.jobs), unit="jobs"),
+            "source_files": progress.add_task(
+                "source files", total=expected.source_files if expected else None, unit="files"
+            ),
+            "bytes_written": progress.add_task(
+                "written", total=expected.bytes_written if expected else None, unit="bytes"
+            ),
+        }
 
         def on_event(kind: str, amount: float) -> None:
-            if kind == "regions":
-                progress.advance(regions, amount)
-                return
-            counts[kind] = counts.get(kind, 0.0) + amount
-            progress.update(files, completed=counts["source_files"])
-            progress.update(written, extra=f"{counts['bytes_written'] / 1e6:,.1f} MB")
+            if kind in tasks:
+                progress.advance(tasks[kind], amount)
 
         summaries = _run_writers(context, run_id, record.workers_total, on_event)
-        progress.update(written, extra=f"{counts['bytes_written'] / 1e6:,.1f} MB")
     summary = join(context, run_id=run_id)
     if show_progress:
-        print_summary(summary, summaries)
+        print_summary(console, summary, summaries, verbose=verbose)
     return summary
+
+
+class _Amount(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        amount = decimal if task.fields["unit"] == "bytes" else (lambda n: f"{n:,}")
+        total = "?" if task.total is None else amount(int(task.total))
+        return Text(f"{amount(int(task.completed))}/{total}", style="progress.download")
+
+
+class _Rate(ProgressColumn):
+    """The average rate since the task started (a window of a few events says little about a handful of jobs)."""
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.finished_time if task.finished else task.elapsed
+        if not elapsed or not task.completed:
+            return Text("")
+        speed = task.completed / elapsed
+        unit = task.fields["unit"]
+        rate = f"{decimal(int(speed))}/s" if unit == "bytes" else f"{speed:.3g} {unit}/s"
+        return Text(rate, style="progress.data.speed")
 
 
 def _run_writers(context: StepContext, run_id: str, workers_total: int, on_event: Any) -> list[WriteSummary]:
@@ -134,30 +163,3 @@ def _write_in_worker(
         _worker_events.put((kind, amount))
 
     return write(context, run_id=run_id, worker_index=worker_index, progress=forward)
-
-
-def print_summary(summary: JoinSummary, writes: list[WriteSummary]) -> None:
-    table = Table(
-        "variable", "source files ok", "not found", "read failed", "retries", "last written", title=summary.message
-    )
-    for name, result in sorted(summary.variables.items()):
-        last = result.last_append_dim_value
-        table.add_row(
-            name,
-            str(result.succeeded),
-            str(len(result.not_found)),
-            str(len(result.read_failed)),
-            str(result.retries),
-            last.isoformat() if last is not None else "-",
-        )
-    console.print(table)
-    skipped = sum(w.jobs_skipped for w in writes)
-    if skipped:
-        console.print(f"resumed: {skipped} jobs already done were skipped")
-    read_failed = sorted({entry for r in summary.variables.values() for entry in r.read_failed})
-    not_found = sorted({url for r in summary.variables.values() for url in r.not_found})
-    for label, entries in (("read failed", read_failed), ("not found", not_found)):
-        for entry in entries[:MAX_LISTED_FAILURES]:
-            console.print(f"  [yellow]{label}[/yellow] {entry}", soft_wrap=True, highlight=False)
-        if len(entries) > MAX_LISTED_FAILURES:
-            console.print(f"  … and {len(entries) - MAX_LISTED_FAILURES} more {label}")

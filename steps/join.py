@@ -30,6 +30,11 @@ class JoinSummary(FrozenBaseModel):
     message: str
     append_dim_extent: int
     variables: dict[str, VariableResult]
+    bytes_written: int = 0
+
+    @property
+    def source_files_failed(self) -> int:
+        return sum(len(r.not_found) + len(r.read_failed) for r in self.variables.values())
 
 
 def join(context: StepContext, *, run_id: str) -> JoinSummary:
@@ -43,7 +48,8 @@ def join(context: StepContext, *, run_id: str) -> JoinSummary:
     if not state.exists(PLAN):
         raise RunStateError(f"run {run_id!r} has no plan at {context.store.url}")
     record = state.read_model(PLAN, PlanRecord)
-    results = merge_results(_job_results(state, record))
+    job_results = _job_results(state, record)
+    results = merge_results([job.variables for job in job_results])
     repo = context.repository()
 
     if state.exists(PUBLISHED):
@@ -66,6 +72,7 @@ def join(context: StepContext, *, run_id: str) -> JoinSummary:
         message=outcome.message,
         append_dim_extent=published_extent(repo.readonly_session("main").store, context.append_dim),
         variables=results,
+        bytes_written=sum(job.bytes_written for job in job_results),
     )
     state.write_model(JOIN, summary)
     log_event(
@@ -75,19 +82,20 @@ def join(context: StepContext, *, run_id: str) -> JoinSummary:
         published=summary.published,
         snapshot=summary.snapshot,
         append_dim_extent=summary.append_dim_extent,
+        bytes_written=summary.bytes_written,
         **result_counts(results),
     )
     return summary
 
 
-def _job_results(state: RunState, record: PlanRecord) -> list[dict[str, VariableResult]]:
+def _job_results(state: RunState, record: PlanRecord) -> list[JobResult]:
     missing = [key for key in record.job_keys if not state.exists(job_result_name(key))]
     if missing:
         raise RunStateError(
             f"{len(missing)} of {len(record.job_keys)} jobs of run {record.run_id!r} have no result "
             f"(first: {missing[0]}): re-run their write workers, then join"
         )
-    return [state.read_model(job_result_name(key), JobResult).variables for key in record.job_keys]
+    return [state.read_model(job_result_name(key), JobResult) for key in record.job_keys]
 
 
 def _merge_and_publish(

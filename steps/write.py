@@ -28,6 +28,7 @@ WRITE_ENV = {"MALLOC_MMAP_THRESHOLD_": "67108864", "MALLOC_TRIM_THRESHOLD_": "26
 class JobResult(FrozenBaseModel):
     key: str
     variables: dict[str, VariableResult]
+    bytes_written: int = 0  # uncompressed, summed over the job's variables
 
 
 class WriteSummary(FrozenBaseModel):
@@ -113,13 +114,14 @@ def write(
 
     processed = skipped = 0
     results: list[dict[str, VariableResult]] = []
+    progress("jobs_total", len(jobs))
     for job in jobs:
         started = time.monotonic()
         if job.key in done:
             variables = state.read_model(job_result_name(job.key), JobResult).variables
             results.append(variables)
             skipped += 1
-            progress("regions", 1)
+            progress("jobs", 1)
             log_event(
                 "job", run_id=run_id, job=job.key, worker=worker_index, outcome="skipped", **result_counts(variables)
             )
@@ -134,10 +136,11 @@ def write(
             ) from e
         for name, fork in forks.items():
             state.write_bytes(job_fork_name(job.key, name), pickle.dumps(fork))
-        state.write_model(job_result_name(job.key), JobResult(key=job.key, variables=variables))
+        result = JobResult(key=job.key, variables=variables, bytes_written=counting.bytes_written)
+        state.write_model(job_result_name(job.key), result)
         results.append(variables)
         processed += 1
-        progress("regions", 1)
+        progress("jobs", 1)
         log_event(
             "job",
             run_id=run_id,

@@ -29,6 +29,8 @@ class TemplateConfig[DV: DataVar[Any]](FrozenBaseModel):
     append_dim: str
     append_dim_start: pd.Timestamp
     append_dim_frequency: pd.Timedelta
+    # Where the rendered template lives; None: templates/ beside the config's module (checked in)
+    template_dir: Path | None = None
 
     @property
     @abstractmethod
@@ -54,7 +56,8 @@ class TemplateConfig[DV: DataVar[Any]](FrozenBaseModel):
         return self.dataset_attributes.dataset_id
 
     def template_path(self) -> Path:
-        return Path(inspect.getfile(type(self))).parent / "templates" / "latest.zarr"
+        folder = self.template_dir or Path(inspect.getfile(type(self))).parent / "templates"
+        return folder / "latest.zarr"
 
     def append_dim_coordinates(self, end: pd.Timestamp) -> pd.DatetimeIndex:
         return pd.date_range(

@@ -10,7 +10,7 @@ from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.errors import UserInputError
 from pipelines.argo.parameters import request_arguments
 from pipelines.argo.render import labels
-from pipelines.argo.settings import WRITE_DEADLINE_PARAMETER
+from pipelines.argo.settings import WRITE_DEADLINE_PARAMETER, ImageReference
 from steps.run_request import RunRequest
 
 BACKFILL_WRITE_DEADLINE_SECONDS = 12 * 3600
@@ -21,7 +21,7 @@ class ArgoRunOptions(FrozenBaseModel):
     """How a backfill runs on the cluster, beside what it does (its RunRequest)."""
 
     parallelism: int | None = None
-    image: str | None = None
+    image: ImageReference | None = None
     write_deadline_seconds: int = BACKFILL_WRITE_DEADLINE_SECONDS
 
 

@@ -29,6 +29,8 @@ TEMPLATE_TYPES = (
 )
 WORKFLOW_GLOBALS = {"name", "namespace", "uid", "creationTimestamp", "mainEntrypoint", "serviceAccountName"}
 EXIT_GLOBALS = {"status", "duration", "failures"}
+# What a template's own metrics may use beside its inputs and the globals
+METRIC_VARIABLES = {"status", "duration", "exitCode", "retries", "outputs.result"}
 NAME_LIMITS = {"WorkflowTemplate": 63, "CronWorkflow": 52, "Workflow": 63}
 GENERATE_NAME_LIMIT = 58  # Argo appends 5 random characters; workflow names end up in 63-character labels
 
@@ -176,15 +178,18 @@ def _lint_template(
         if field in backoff and not GO_DURATION.match(str(backoff[field])):
             yield f"retryStrategy.backoff.{field} {backoff[field]!r} is not a duration"
     inputs = {p["name"] for p in (template.get("inputs") or {}).get("parameters") or []}
-    for parameter in (template.get("outputs") or {}).get("parameters") or []:
+    outputs = (template.get("outputs") or {}).get("parameters") or []
+    for parameter in outputs:
         path = (parameter.get("valueFrom") or {}).get("path")
         if "container" in template and not (path and path.startswith("/")):
             yield f"output parameter {parameter['name']!r} needs an absolute valueFrom.path"
     scope = _Scope(inputs, set(arguments), template["name"] in exit_templates)
+    metrics = _MetricScope(inputs, set(arguments), template["name"] in exit_templates, {p["name"] for p in outputs})
+    yield from (f"metrics: {m}" for m in metrics.check(template.get("metrics"), tasks=None))
     if "dag" in template:
         yield from _lint_dag(template["dag"], templates, scope)
     else:
-        yield from scope.check(template, tasks=None)
+        yield from scope.check({k: v for k, v in template.items() if k != "metrics"}, tasks=None)
 
 
 class _Scope:
@@ -217,6 +222,22 @@ class _Scope:
         if parts[0] == "tasks" and tasks is not None:
             return tasks.resolve(parts)
         return f"{{{{{tag}}}}} cannot be resolved"
+
+
+class _MetricScope(_Scope):
+    def __init__(
+        self, inputs: set[str], workflow_parameters: set[str], in_exit_handler: bool, outputs: set[str]
+    ) -> None:
+        super().__init__(inputs, workflow_parameters, in_exit_handler)
+        self.outputs = outputs
+
+    def _resolve(self, tag: str, tasks: "_TaskScope | None", with_item: bool) -> str | None:
+        parts = tag.split(".")
+        if tag in METRIC_VARIABLES:
+            return None
+        if parts[:2] == ["outputs", "parameters"] and len(parts) == 3:
+            return None if parts[2] in self.outputs else f"{{{{{tag}}}}}: no such output parameter"
+        return super()._resolve(tag, tasks, with_item)
 
 
 class _TaskScope:

@@ -7,11 +7,12 @@ from hera.workflows import DAG, CronWorkflow, Task, WorkflowTemplate
 from hera.workflows import models as m
 
 from datasets.common.dynamical_dataset import DynamicalDataset
-from pipelines.argo.containers import WORKER_INDEX, StepContainers, pod_security_context
+from pipelines.argo.containers import PIPELINE, WORKER_INDEX, StepContainers, pod_security_context
 from pipelines.argo.cron import validation_gaps
 from pipelines.argo.lint import lint
+from pipelines.argo.metrics import run_metrics
 from pipelines.argo.parameters import request_arguments, task_arguments, workflow_parameters
-from pipelines.argo.settings import DATASET_LABEL, OPERATION_LABEL, ArgoSettings
+from pipelines.argo.settings import DATASET_LABEL, OPERATION_LABEL, ArgoSettings, image_parts
 from steps.run_request import RunRequest
 
 GENERATED_HEADER = (
@@ -46,7 +47,7 @@ def workflow_template(dataset: DynamicalDataset[Any, Any], settings: ArgoSetting
         name=dataset.dataset_id,
         labels=labels(dataset),
         annotations=annotations(dataset, "plan, write x N, join"),
-        entrypoint="pipeline",
+        entrypoint=PIPELINE,
         on_exit="exit-handler",
         arguments=workflow_parameters(dataset),
         parallelism=dataset.operational.update_workers,
@@ -64,7 +65,7 @@ def workflow_template(dataset: DynamicalDataset[Any, Any], settings: ArgoSetting
         if dataset.virtual is not None:
             steps.virtual_update()
         steps.exit_handler()
-        with DAG(name="pipeline"):
+        with DAG(name=PIPELINE, metrics=run_metrics(dataset)):
             plan_task = Task(name="plan", template=plan, arguments=task_arguments(template, plan))
             write_task = Task(
                 name="write",
@@ -149,7 +150,7 @@ def kustomization(resources: Sequence[str], settings: ArgoSettings) -> Manifest:
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "resources": list(resources),
-        "images": [{"name": settings.image_name, "newTag": settings.image_tag}],
+        "images": [image_parts(settings.image)],
         "configurations": ["kustomizeconfig.yaml"],
     }
 

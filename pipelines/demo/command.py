@@ -1,8 +1,9 @@
 """`main demo`: the whole pipeline on this machine, offline, on a generated slice of the GFS archive.
 
 Writes NOAA-layout GRIB2 files (full 0.25 degree grid, all noaa-gfs-forecast variables, real `.idx` inventories)
-to a temporary folder, serves them over loopback HTTP with byte ranges, backfills noaa-gfs-forecast from that
-mirror with plan → write xN → join, and draws a map of one field from the published Icechunk repository.
+to a temporary folder, serves them over loopback HTTP with byte ranges, backfills noaa-gfs-forecast — its
+template trimmed to the slice's lead times, so the run asks only for files the slice holds — from that mirror with
+plan → write xN → join, and draws a map of one field from the published Icechunk repository.
 """
 
 import tempfile
@@ -22,8 +23,10 @@ from datasets.noaa.gfs.forecast import noaa_gfs_forecast
 from datasets.noaa.gfs.forecast.synthetic_archive import write_synthetic_gfs_archive
 from pipelines.demo.map_plot import plot_map
 from pipelines.demo.range_server import RangeServer
+from pipelines.demo.slice import sliced_dataset
 from pipelines.demo.virtual import DEFAULT_VIRTUAL_STORE, archive_folder, how_to_open_virtual, run_virtual_demo
 from pipelines.local import run_local
+from pipelines.step_cli import SummaryJsonOption, VerboseOption, write_json
 from steps.context import StepContext
 from steps.join import JoinSummary
 from steps.run_request import RunRequest
@@ -46,14 +49,15 @@ def demo_slice(inits: int, hours: int) -> tuple[list[pd.Timestamp], list[pd.Time
     return init_times, [timedelta(f"{h}h") for h in range(hours + 1)]
 
 
-def run_demo(store: Path, inits: int, hours: int, workers: int) -> tuple[JoinSummary, Path]:
+def run_demo(store: Path, inits: int, hours: int, workers: int, verbose: bool = False) -> tuple[JoinSummary, Path]:
     """Generate, serve and backfill the slice into `store`; return the run summary and the map's path."""
     init_times, leads = demo_slice(inits, hours)
-    dataset = noaa_gfs_forecast()
-    with tempfile.TemporaryDirectory(prefix="gfs-archive-") as archive:
+    with tempfile.TemporaryDirectory(prefix="gfs-archive-") as scratch:
+        archive = Path(scratch) / "archive"
         with console.status(f"generating {len(init_times) * len(leads)} GRIB2 files of the GFS archive (0.25°)…"):
-            write_synthetic_gfs_archive(Path(archive), init_times, leads, workers=workers)
-        server = RangeServer(Path(archive))
+            write_synthetic_gfs_archive(archive, init_times, leads, workers=workers)
+        dataset = sliced_dataset(noaa_gfs_forecast(), leads, Path(scratch) / "template")
+        server = RangeServer(archive)
         try:
             console.print(f"serving them at {server.base_url} (loopback HTTP with byte ranges)")
             context = StepContext.create(dataset, str(store), server.base_url)
@@ -63,7 +67,7 @@ def run_demo(store: Path, inits: int, hours: int, workers: int) -> tuple[JoinSum
                 workers=workers,
                 overwrite_chunks=True,  # running the demo again rewrites the same shards
             )
-            summary = run_local(context, request)
+            summary = run_local(context, request, verbose=verbose)
         finally:
             server.close()
     field = open_demo(store)[MAP_VARIABLE].isel(init_time=0, lead_time=0)
@@ -95,22 +99,28 @@ def add_demo_command(app: typer.Typer) -> None:
         virtual: Annotated[
             bool, typer.Option("--virtual", help="Build noaa-gfs-forecast-virtual: references into the archive.")
         ] = False,
+        verbose: VerboseOption = False,
+        json_path: SummaryJsonOption = None,
     ) -> None:
         """Run the pipeline offline: generate a slice of the GFS archive, serve it on loopback HTTP, backfill
         noaa-gfs-forecast from it into an Icechunk repository and draw a map. With --virtual, keep the slice next to
         the repository and build noaa-gfs-forecast-virtual from it: references, decoded when read."""
         if virtual:
             store = store or DEFAULT_VIRTUAL_STORE
-            summary, png = run_virtual_demo(store, *demo_slice(inits, hours), workers)
+            summary, png = run_virtual_demo(store, *demo_slice(inits, hours), workers, verbose)
             opening = how_to_open_virtual(store.absolute())
         else:
             store = store or DEFAULT_STORE
-            summary, png = run_demo(store, inits, hours, workers)
+            summary, png = run_demo(store, inits, hours, workers, verbose)
             opening = how_to_open(store.absolute())
+        if json_path is not None:
+            write_json(json_path, summary)
         store = store.absolute()
         console.print(
-            f"\n[bold]{summary.message}[/bold]: {summary.append_dim_extent} init times. The slice holds lead times "
-            f"0-{hours} h, so the dataset's other lead times are not found, as expected."
+            f"\n[bold]{summary.message}[/bold]: {summary.append_dim_extent} init times, {hours + 1} lead times "
+            f"(0-{hours} h), {len(summary.variables)} variables",
+            highlight=False,
+            soft_wrap=True,
         )
         typer.echo(f"Icechunk repository: {store}")
         if virtual:

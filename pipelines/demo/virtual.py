@@ -5,6 +5,7 @@ by file:// URLs (a loopback server would be gone); a reader authorizes that fold
 """
 
 import shutil
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from datasets.common.virtual.config import prefix_of
 from datasets.noaa.gfs.forecast.synthetic_archive import write_synthetic_gfs_archive
 from datasets.noaa.gfs.forecast_virtual import noaa_gfs_forecast_virtual
 from pipelines.demo.map_plot import plot_map
+from pipelines.demo.slice import sliced_dataset
 from pipelines.local import run_local
 from steps.context import StepContext
 from steps.join import JoinSummary
@@ -31,11 +33,23 @@ def virtual_context(store: Path) -> StepContext:
     return StepContext.create(noaa_gfs_forecast_virtual(), str(store), str(archive_folder(store).absolute()))
 
 
-def run_virtual_demo(store: Path, init_times: list, leads: list, workers: int) -> tuple[JoinSummary, Path]:
+def run_virtual_demo(
+    store: Path, init_times: list, leads: list, workers: int, verbose: bool = False
+) -> tuple[JoinSummary, Path]:
     archive = archive_folder(store)
     shutil.rmtree(archive, ignore_errors=True)
     write_synthetic_gfs_archive(archive, init_times, leads, workers=workers)
-    context = virtual_context(store)
+    with tempfile.TemporaryDirectory(prefix="gfs-virtual-template-") as template:
+        dataset = sliced_dataset(noaa_gfs_forecast_virtual(), leads, Path(template))
+        summary = _backfill(
+            StepContext.create(dataset, str(store), str(archive.absolute())), init_times, workers, verbose
+        )
+    field = open_virtual_demo(store)[MAP_VARIABLE].isel(init_time=0, lead_time=0)
+    title = f"{MAP_VARIABLE} as published (K), init {init_times[0]:%Y-%m-%dT%H}, lead 0 h (synthetic GFS, virtual)"
+    return summary, plot_map(field, store.parent / f"{store.stem}-{MAP_VARIABLE}.png", title)
+
+
+def _backfill(context: StepContext, init_times: list, workers: int, verbose: bool) -> JoinSummary:
     request = RunRequest(
         operation="backfill",
         run_id=f"demo-virtual-{datetime.now(UTC):%Y%m%dT%H%M%S}",
@@ -43,10 +57,7 @@ def run_virtual_demo(store: Path, init_times: list, leads: list, workers: int) -
         workers=workers,
         overwrite_chunks=True,  # running the demo again rewrites the same references
     )
-    summary = run_local(context, request)
-    field = open_virtual_demo(store)[MAP_VARIABLE].isel(init_time=0, lead_time=0)
-    title = f"{MAP_VARIABLE} as published (K), init {init_times[0]:%Y-%m-%dT%H}, lead 0 h (synthetic GFS, virtual)"
-    return summary, plot_map(field, store.parent / f"{store.stem}-{MAP_VARIABLE}.png", title)
+    return run_local(context, request, verbose=verbose)
 
 
 def open_virtual_demo(store: Path) -> xr.Dataset:

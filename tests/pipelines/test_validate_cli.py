@@ -150,3 +150,14 @@ def test_refill_command_names_one_position_per_shard_and_the_variables_at_fault(
     assert command is not None
     assert "--filter-variable-names" not in command
     assert refill_command(dataset, report_with(passed)) is None
+
+
+def test_backfill_local_writes_its_summary_as_json(
+    dataset: DynamicalDataset, source: Path, store_url: str, tmp_path: Path
+) -> None:
+    summary_path = tmp_path / "summary.json"
+    backfill(dataset, store_url, "--verbose", "--json", str(summary_path))
+    summary = json.loads(summary_path.read_text())
+    assert summary["published"] is True
+    assert set(summary["variables"]) == {"temperature_2m", "wind_u_10m"}
+    assert summary["bytes_written"] > 0

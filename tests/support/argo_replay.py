@@ -3,7 +3,11 @@ retries and output parameters, with each container's command run as a local subp
 
 Substitution follows the controller: workflow parameters hold their raw values (so a default of
 `{{workflow.name}}` stays a tag), and a leaf template is resolved in two passes — globals over the whole
-template (its inputs included), then `inputs.parameters.*`.
+template (its inputs included), then `inputs.parameters.*`. The exit handler gets the workflow's arguments.
+
+Like the controller, the replay also gives each pod an ARGO_PROGRESS_FILE and reads the `done/total` it holds at
+the end, collects output parameters with a `globalName` as the workflow's outputs, and evaluates the templates'
+Prometheus `metrics` (a `when` may compare with `==` or `!=`).
 """
 
 import copy
@@ -27,6 +31,8 @@ from pipelines.argo.lint import TAG
 
 REPO_ROOT = Path(__file__).parents[2]
 MOUNT_TAG = "replay.mount:"
+DISPLAY_NAME = "workflows.argoproj.io/display-name"
+PROGRESS = re.compile(r"^(\d+)/(\d+)$")
 HOST_ENV = ("PATH", "LANG", "LC_ALL", "VIRTUAL_ENV", "UV_PYTHON_DOWNLOADS")
 
 type Manifest = dict[str, Any]
@@ -48,6 +54,16 @@ class Pod:
     backoff_seconds: float
     stdout: str
     stderr: str
+    display_name: str | None = None
+    progress: str | None = None  # what the pod left in its ARGO_PROGRESS_FILE
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    labels: dict[str, str]
+    value: str
 
 
 @dataclass
@@ -56,6 +72,20 @@ class Result:
     name: str
     pods: list[Pod] = field(default_factory=list)
     outputs: dict[str, dict[str, str]] = field(default_factory=dict)
+    workflow_outputs: dict[str, str] = field(default_factory=dict)
+    metrics: list[Metric] = field(default_factory=list)
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """The workflow's progress as Argo sums it: each node's last attempt, `done/total` from its progress file,
+        else 1/1 when it succeeded and 0/1 when not."""
+        last = {pod.label: pod for pod in sorted(self.pods, key=lambda p: p.attempt)}
+        done = total = 0
+        for pod in last.values():
+            match = PROGRESS.match(pod.progress or "")
+            node = (int(match[1]), int(match[2])) if match else (int(pod.returncode == 0), 1)
+            done, total = done + node[0], total + node[1]
+        return done, total
 
 
 class ReplayError(Exception):
@@ -175,8 +205,12 @@ class ArgoReplay:
         ok = run.template(spec["entrypoint"], entry_arguments, spec["entrypoint"])
         result.status = "Succeeded" if ok else "Failed"
         if spec.get("onExit"):
-            run.globals |= {"workflow.status": result.status, "workflow.duration": f"{time.monotonic() - started:.3f}"}
-            run.template(spec["onExit"], {}, "exit-handler")
+            run.globals |= {
+                "workflow.status": result.status,
+                "workflow.duration": f"{time.monotonic() - started:.3f}",
+                "workflow.failures": json.dumps(run.failures()),
+            }
+            run.template(spec["onExit"], entry_arguments, "exit-handler")
         return result
 
     def _effective_spec(self, workflow: Manifest) -> Manifest:
@@ -223,9 +257,45 @@ class _Run:
             f"inputs.parameters.{p['name']}": p["value"] for p in template.get("inputs", {}).get("parameters", [])
         }
         template = substitute(template, inputs)
-        if "dag" in template:
-            return self.dag(template["dag"], label)
-        return self.pod(template, label)
+        started = time.monotonic()
+        ok = self.dag(template["dag"], label) if "dag" in template else self.pod(template, label)
+        self.emit_metrics(template, label, ok, time.monotonic() - started)
+        return ok
+
+    def emit_metrics(self, template: Manifest, label: str, ok: bool, seconds: float) -> None:
+        own = {
+            "status": "Succeeded" if ok else "Failed",
+            "duration": f"{seconds:.3f}",
+            **{f"outputs.parameters.{k}": v for k, v in self.result.outputs.get(label, {}).items()},
+        }
+        for metric in (template.get("metrics") or {}).get("prometheus") or []:
+            resolved = substitute(substitute(metric, self.globals), own)
+            if "when" in resolved and not any(_tags(resolved["when"])) and not _holds(resolved["when"]):
+                continue
+            unresolved = sorted(set(_tags(resolved)))
+            if unresolved and ok:
+                raise ReplayError(f"{label}: metric {metric['name']!r} has unresolved {unresolved}")
+            if unresolved:  # a failed node has no outputs: the controller cannot emit the metric
+                continue
+            kind = next(k for k in ("gauge", "counter", "histogram") if k in resolved)
+            labels = {item["key"]: item["value"] for item in resolved.get("labels") or []}
+            with self.record:
+                self.result.metrics.append(Metric(resolved["name"], labels, resolved[kind]["value"]))
+
+    def failures(self) -> list[dict[str, str]]:
+        """`workflow.failures`: every failed pod attempt, as the controller lists failed nodes."""
+        return [
+            {
+                "displayName": pod.display_name or pod.label,
+                "message": pod.message,
+                "templateName": pod.template,
+                "phase": "Failed",
+                "podName": f"{self.result.name}-{pod.label}-{pod.attempt}",
+                "finishedAt": f"2000-01-01T00:00:{index:02d}Z",
+            }
+            for index, pod in enumerate(self.result.pods)
+            if pod.returncode != 0
+        ]
 
     def dag(self, dag: Manifest, label: str) -> bool:
         tasks = {t["name"]: t for t in dag["tasks"]}
@@ -263,7 +333,8 @@ class _Run:
         return all(phase != "Failed" for phase in phases.values())
 
     def pod(self, template: Manifest, label: str) -> bool:
-        unresolved = sorted(t for t in set(_tags(template)) if not t.startswith(MOUNT_TAG))
+        running = {k: v for k, v in template.items() if k != "metrics"}  # metrics resolve once the pod is done
+        unresolved = sorted(t for t in set(_tags(running)) if not t.startswith(MOUNT_TAG))
         if unresolved:
             raise ReplayError(f"{label}: unresolved {unresolved}")
         retry = template.get("retryStrategy") or {}
@@ -295,7 +366,10 @@ class _Run:
         command = [*container.get("command", []), *container.get("args", [])]
         if command[0] == "main":
             command = [*self.replay.main_command(label, attempt), *command[1:]]
+        pod_dir.mkdir(parents=True, exist_ok=True)
+        progress_file = pod_dir / "argo-progress"
         env = {k: os.environ[k] for k in HOST_ENV if k in os.environ} | self.replay.extra_env
+        env["ARGO_PROGRESS_FILE"] = str(progress_file)
         for variable in container.get("env") or []:
             value = self._env_value(variable, label)
             if value is not None:
@@ -324,6 +398,9 @@ class _Run:
                 outputs[parameter["name"]] = path.read_text().rstrip("\n")
             with self.record:
                 self.result.outputs[label] = outputs
+                for parameter in (template.get("outputs") or {}).get("parameters") or []:
+                    if parameter.get("globalName") and parameter["name"] in outputs:
+                        self.result.workflow_outputs[parameter["globalName"]] = outputs[parameter["name"]]
         return Pod(
             template=template["name"],
             label=label,
@@ -337,6 +414,9 @@ class _Run:
             backoff_seconds=delay,
             stdout=stdout,
             stderr=stderr,
+            display_name=(template.get("annotations") or {}).get(DISPLAY_NAME),
+            progress=progress_file.read_text().strip() if progress_file.exists() else None,
+            message=_failure_message(container, returncode, stderr),
         )
 
     def _env_value(self, variable: Manifest, label: str) -> str | None:
@@ -347,6 +427,25 @@ class _Run:
         if value is None and not reference.get("optional"):
             raise ReplayError(f"{label}: secret {reference['name']}/{reference['key']} is missing")
         return value
+
+
+def _failure_message(container: Manifest, returncode: int, stderr: str) -> str:
+    """The node message: the exit code, and with FallbackToLogsOnError the end of the log."""
+    if returncode == 0:
+        return ""
+    message = f"Error (exit code {returncode})"
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    if container.get("terminationMessagePolicy") == "FallbackToLogsOnError" and lines:
+        message += f": {lines[-1]}"
+    return message
+
+
+def _holds(condition: str) -> bool:
+    for operator in ("!=", "=="):
+        left, found, right = condition.partition(operator)
+        if found:
+            return (left.strip() == right.strip()) == (operator == "==")
+    raise ReplayError(f"unsupported when {condition!r}")
 
 
 def _item_text(item: Any) -> str:

@@ -1,7 +1,8 @@
 """Write GRIB2 archives with eccodes in NOAA's layout, with `.idx` inventories holding the true offsets.
 
 Values are exact functions of (variable, init, lead, latitude, longitude, member): every value is a multiple
-of 2**-fraction_bits and the packing is lossless for such values, so decoding returns them exactly.
+of 2**-fraction_bits and the packing is lossless for such values, so decoding returns them exactly. A variable's
+spatial structure is a smooth pattern, or (with `earth`) a real field of the GFS sample in earth_sample/.
 """
 
 import functools
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from datasets.common.config_models import FrozenBaseModel
+from datasets.common.sources.earth_sample import EarthField, earth_values
 from datasets.common.sources.noaa_idx import WindowKind, forecast_text, gfs_window_start, window_forecast_text
 from datasets.common.sources.synthetic_grids import ArchiveGrid, Grid
 from datasets.common.timestamps import timedelta, timestamp
@@ -45,6 +47,8 @@ class GribVariable(FrozenBaseModel):
     amplitude: float = 10.0
     noise: float = 0.0  # standard deviation of fixed small-scale noise, for realistic packed sizes
     fraction_bits: int = 6
+    earth: EarthField | None = None  # a real field's structure instead of the pattern (offset, amplitude unused)
+    trend: float = 1.0  # scales the change per hour, init and member (keep it a power of 2: values stay exact)
 
     @property
     def present_at_lead_0(self) -> bool:
@@ -69,8 +73,11 @@ def _quantize(values: np.ndarray, fraction_bits: int) -> np.ndarray:
 def spatial_field(variable: GribVariable, latitude: np.ndarray, longitude: np.ndarray) -> np.ndarray:
     """The part of every value of `variable` that varies in space (the costly part: computed once per message)."""
     phase = zlib.crc32(f"{variable.element}:{variable.level}".encode()) % 360
-    pattern = np.cos(np.radians(latitude)) * np.sin(np.radians(longitude + phase))
-    field = variable.offset + variable.amplitude * pattern + 0.001 * latitude
+    if variable.earth is not None:
+        field = earth_values(variable.earth, latitude, longitude)
+    else:
+        pattern = np.cos(np.radians(latitude)) * np.sin(np.radians(longitude + phase))
+        field = variable.offset + variable.amplitude * pattern + 0.001 * latitude
     if variable.noise:
         field += variable.noise * np.random.default_rng(phase).standard_normal(field.shape)
     return field
@@ -81,7 +88,7 @@ def hourly_value(
 ) -> np.ndarray:
     """The per-hour quantity behind every message (instant value, or the hour's share of a window)."""
     init_index = int((init - REFERENCE_TIME) / timedelta("6h")) % 32
-    trend = 0.25 * hour + 0.5 * init_index + 0.125 * (member or 0)
+    trend = (0.25 * hour + 0.5 * init_index + 0.125 * (member or 0)) * variable.trend
     return _quantize(spatial + trend, variable.fraction_bits)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 COINCIDENT_TOLERANCE = 1e-9
 
 
-def _axis_weights(
+def axis_weights(
     source: np.ndarray, target: np.ndarray, period: float | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each target coordinate: the source index at or below it, the next index, and the next one's weight."""
@@ -54,10 +54,10 @@ def regrid_bilinear(
     value; the others are weighted means of their 2 or 4 neighbours (NaN if a neighbour with weight is NaN).
     """
     assert values.shape == (len(source_latitudes), len(source_longitudes)), "values must be (latitude, longitude)"
-    lat_lower, lat_upper, lat_weight = _axis_weights(
+    lat_lower, lat_upper, lat_weight = axis_weights(
         np.asarray(source_latitudes, np.float64), np.asarray(latitudes, np.float64), None
     )
-    lon_lower, lon_upper, lon_weight = _axis_weights(
+    lon_lower, lon_upper, lon_weight = axis_weights(
         np.asarray(source_longitudes, np.float64), np.asarray(longitudes, np.float64), 360.0
     )
     rows = _interpolate(values.astype(np.float64), lat_lower, lat_upper, lat_weight, axis=0)

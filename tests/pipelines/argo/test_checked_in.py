@@ -8,7 +8,7 @@ import yaml
 from datasets.registry import DATASETS
 from pipelines.argo.lint import lint
 from pipelines.argo.render import render_all, to_yaml
-from pipelines.argo.settings import ArgoSettings
+from pipelines.argo.settings import ArgoSettings, default_image, pinned_image
 from tests.support.argo_schema import schema_errors
 
 ARGO = Path(__file__).parents[3] / "argo"
@@ -35,3 +35,18 @@ def test_kustomize_renders_the_checked_in_folder() -> None:
     if kubectl is None:
         pytest.skip("kubectl is not installed (.ci/run installs it)")
     subprocess.run([kubectl, "kustomize", str(ARGO)], capture_output=True, text=True, check=True)
+
+
+def test_every_image_in_argo_is_pinned_by_a_tag_or_a_digest() -> None:
+    def images(node: object) -> list[str]:
+        if isinstance(node, dict):
+            found = [node["image"]] if isinstance(node.get("image"), str) else []
+            return found + [image for value in node.values() for image in images(value)]
+        if isinstance(node, list):
+            return [image for value in node for image in images(value)]
+        return []
+
+    found = [image for path in sorted(ARGO.rglob("*.yaml")) for image in images(yaml.safe_load(path.read_text()))]
+    assert found, "the manifests name the image"
+    assert [image for image in found if pinned_image(image) != image] == []
+    assert set(found) == {default_image()}

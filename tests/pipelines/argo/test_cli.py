@@ -18,6 +18,24 @@ def test_render_argo_writes_every_manifest(dataset: DynamicalDataset, tmp_path: 
     assert (tmp_path / "kustomization.yaml").exists()
 
 
+def test_render_argo_takes_the_image_from_its_flag_or_environment(
+    dataset: DynamicalDataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def images() -> set[str]:
+        template = yaml.safe_load((tmp_path / dataset.dataset_id / "workflow-template.yaml").read_text())
+        return {t["container"]["image"] for t in template["spec"]["templates"] if "container" in t}
+
+    monkeypatch.setenv("REFORMAT_IMAGE", "registry.example/reformatters:from-env")
+    assert run(build_app([dataset]), ["render-argo", "--out", str(tmp_path)]) == 0
+    assert images() == {"registry.example/reformatters:from-env"}
+    assert run(build_app([dataset]), ["render-argo", "--out", str(tmp_path), "--image", "r.example/x:1.0"]) == 0
+    assert images() == {"r.example/x:1.0"}
+    assert run(build_app([dataset]), ["render-argo", "--out", str(tmp_path), "--image", "r.example/x"]) == 2
+    assert "error: --image: image 'r.example/x' needs a tag or a digest" in capsys.readouterr().err
+    args = [dataset.dataset_id, "backfill-argo", "2024-01-03T00", "--image", "r.example/x"]
+    assert run(build_app([dataset]), args) == 2
+
+
 def test_backfill_argo_prints_a_workflow_for_argo_submit(
     dataset: DynamicalDataset, capsys: pytest.CaptureFixture[str]
 ) -> None:

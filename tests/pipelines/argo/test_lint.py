@@ -45,6 +45,13 @@ MUTATIONS: dict[str, tuple[Callable[[Manifests], None], str]] = {
     "unknown workflow parameter": (add_arg("join", "{{workflow.parameters.nope}}"), "no such workflow parameter"),
     "status outside exit handler": (add_arg("join", "{{workflow.status}}"), "not available here"),
     "unknown variable": (add_arg("join", "{{steps.x.outputs.result}}"), "cannot be resolved"),
+    "metric of an output the template lacks": (
+        lambda m: leaf(m["workflow-template.yaml"], "join")["metrics"]["prometheus"][0]["gauge"].__setitem__(
+            "value", "{{outputs.parameters.nope}}"
+        ),
+        "metrics: {{outputs.parameters.nope}}: no such output parameter",
+    ),
+    "metric variable outside metrics": (add_arg("join", "{{duration}}"), "cannot be resolved"),
     "expression": (add_arg("join", "{{=inputs.parameters['run-id']}}"), "not supported"),
     "item outside fan-out": (
         lambda m: tasks(m)["join"]["arguments"]["parameters"][0].__setitem__("value", "{{item}}"),

@@ -1,5 +1,6 @@
 import shutil
 import subprocess
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from datasets.registry import get_dataset
 from pipelines.argo.backfill import ArgoRunOptions, backfill_workflow
 from pipelines.argo.lint import lint
 from pipelines.argo.render import check_schedules, dataset_manifests, render_all, to_yaml, write_manifests
-from pipelines.argo.settings import IMAGE_NAME, IMAGE_TAG, WORKER_INDICES_OUTPUT, ArgoSettings
+from pipelines.argo.settings import IMAGE_REPOSITORY, WORKER_INDICES_OUTPUT, ArgoSettings, default_image
 from steps.run_request import RunRequest, argo_name
 from tests.pipelines.argo.conftest import leaf
 from tests.support.argo_schema import schema_errors
@@ -174,7 +175,46 @@ def test_parameters_labels_and_housekeeping(dataset: DynamicalDataset, template:
     assert spec["ttlStrategy"]["secondsAfterFailure"] > 0
     assert leaf(template, "join")["synchronization"] == {"mutexes": [{"name": f"{dataset.dataset_id}-publish"}]}
     assert spec["onExit"] == "exit-handler"
-    assert "status={{workflow.status}}" in leaf(template, "exit-handler")["container"]["command"]
+    command = leaf(template, "exit-handler")["container"]["command"]
+    assert command[command.index("--status") + 1] == "{{workflow.status}}"
+    assert command[command.index("--failures") + 1] == "{{workflow.failures}}"
+
+
+def test_every_node_has_a_readable_display_name(template: dict[str, Any]) -> None:
+    names = {
+        t["name"]: t["annotations"]["workflows.argoproj.io/display-name"]
+        for t in template["spec"]["templates"]
+        if "container" in t
+    }
+    assert names == {
+        "plan": "plan {{inputs.parameters.operation}}",
+        "write": "write: worker {{inputs.parameters.worker-index}}",
+        "join": "join and publish",
+        "validate": "validate",
+        "exit-handler": "outcome",
+    }
+
+
+def test_runs_emit_prometheus_metrics_labelled_with_dataset_and_operation(
+    dataset: DynamicalDataset, template: dict[str, Any]
+) -> None:
+    emitted = {
+        metric["name"]: (name, metric)
+        for name in ("pipeline", "join", "exit-handler")
+        for metric in leaf(template, name)["metrics"]["prometheus"]
+    }
+    assert {name: where for name, (where, _) in emitted.items()} == {
+        "reformatters_run_duration_seconds": "pipeline",
+        "reformatters_source_files_failed": "join",
+        "reformatters_bytes_written": "join",
+        "reformatters_run_published": "exit-handler",
+    }
+    for _, metric in emitted.values():
+        labels = {label["key"]: label["value"] for label in metric["labels"]}
+        assert labels["dataset"] == dataset.dataset_id
+        assert labels["operation"] == "{{workflow.parameters.operation}}"
+    outputs = {p["name"]: p for p in leaf(template, "exit-handler")["outputs"]["parameters"]}
+    assert outputs["outcome"]["globalName"] == "outcome"  # shown with the workflow's outputs in the UI
 
 
 def test_cron_workflows_reference_the_template(dataset: DynamicalDataset, manifests: dict[str, dict[str, Any]]) -> None:
@@ -226,7 +266,7 @@ def test_write_manifests_replaces_stale_files_and_keeps_others(dataset: Dynamica
     )
     assert write_manifests([dataset], out, ArgoSettings())[1] == []
     kustomization = yaml.safe_load((out / "kustomization.yaml").read_text())
-    assert kustomization["images"] == [{"name": IMAGE_NAME, "newTag": IMAGE_TAG}]
+    assert kustomization["images"] == [{"name": IMAGE_REPOSITORY, "newTag": version("reformatters")}]
 
 
 def test_only_deployable_datasets_get_manifests(dataset: DynamicalDataset, tmp_path: Path) -> None:
@@ -253,13 +293,51 @@ def test_kustomize_renders_every_pod_with_the_tagged_image(dataset: DynamicalDat
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         pytest.skip("kubectl is not installed (.ci/run installs it)")
-    write_manifests([dataset], tmp_path, ArgoSettings())
-    rendered = subprocess.run([kubectl, "kustomize", str(tmp_path)], capture_output=True, text=True, check=True)
+    write_manifests([dataset], tmp_path / "base", ArgoSettings())
+    rendered = subprocess.run(
+        [kubectl, "kustomize", str(tmp_path / "base")], capture_output=True, text=True, check=True
+    )
     documents = list(yaml.safe_load_all(rendered.stdout))
     assert sorted(d["kind"] for d in documents) == ["CronWorkflow", "CronWorkflow", "WorkflowTemplate"]
     (template,) = [d for d in documents if d["kind"] == "WorkflowTemplate"]
     images = {t["container"]["image"] for t in template["spec"]["templates"] if "container" in t}
-    assert images == {f"{IMAGE_NAME}:{IMAGE_TAG}"}
+    assert images == {default_image()}
+    digest = "sha256:" + "0" * 64
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    (overlay / "kustomization.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "resources": ["../base"],
+                "images": [{"name": IMAGE_REPOSITORY, "newName": "registry.example/reformatters", "digest": digest}],
+            }
+        )
+    )
+    rendered = subprocess.run([kubectl, "kustomize", str(overlay)], capture_output=True, text=True, check=True)
+    (template,) = [d for d in yaml.safe_load_all(rendered.stdout) if d["kind"] == "WorkflowTemplate"]
+    images = {t["container"]["image"] for t in template["spec"]["templates"] if "container" in t}
+    assert images == {f"registry.example/reformatters@{digest}"}
+
+
+@pytest.mark.parametrize(
+    ("reference", "pin"),
+    [
+        ("ghcr.io/org/reformatters:1.2.3", {"newTag": "1.2.3"}),
+        ("localhost:5000/reformatters:dev", {"newTag": "dev"}),
+        ("ghcr.io/org/reformatters@sha256:" + "a" * 64, {"digest": "sha256:" + "a" * 64}),
+    ],
+)
+def test_the_image_is_pinned_by_a_tag_or_a_digest(dataset: DynamicalDataset, reference: str, pin: dict) -> None:
+    files = render_all([dataset], ArgoSettings(image=reference))
+    template = files[f"{dataset.dataset_id}/workflow-template.yaml"]
+    assert {t["container"]["image"] for t in template["spec"]["templates"] if "container" in t} == {reference}
+    assert files["kustomization.yaml"]["images"] == [{"name": reference.split("@")[0].rsplit(":", 1)[0], **pin}]
+
+
+@pytest.mark.parametrize("reference", ["ghcr.io/org/reformatters", "localhost:5000/reformatters", "not an image"])
+def test_an_image_without_a_tag_or_digest_is_refused(reference: str) -> None:
+    with pytest.raises(ValueError, match=r"tag or a digest|not an image reference"):
+        ArgoSettings(image=reference)
 
 
 class LongNamedTemplateConfig(SyntheticTemplateConfig):

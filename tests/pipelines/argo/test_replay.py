@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from datasets.common.dynamical_dataset import DynamicalDataset
+from datasets.common.region_job import worker_share
 from pipelines.argo.backfill import backfill_workflow
 from pipelines.argo.render import dataset_manifests, to_yaml
 from pipelines.argo.settings import STORAGE_SECRET, ArgoSettings
@@ -54,6 +55,12 @@ def attempts(result: Result) -> list[tuple[str, int, int]]:
     return sorted((pod.label, pod.attempt, pod.returncode) for pod in result.pods)
 
 
+def job_shares(result: Result) -> list[int]:
+    """How many jobs each write worker got, from the plan's output."""
+    plan = json.loads(result.outputs["pipeline.plan"]["plan"])
+    return [len(worker_share(range(plan["jobs"]), i, plan["workers_total"])) for i in range(plan["workers_total"])]
+
+
 def never(label: str, attempt: int) -> str:
     return "none"
 
@@ -73,7 +80,27 @@ def test_replayed_backfill_matches_backfill_local_even_when_a_write_pod_is_kille
         ("pipeline.write(1)", 0, 0),
     ]
     assert result.outputs["pipeline.plan"]["worker-indices"] == "[0, 1]"
-    assert "status=Succeeded" in result.pods[-1].stdout
+    assert result.workflow_outputs["outcome"].startswith("published: backfill ")
+    shares = job_shares(result)
+    assert {p.label: p.progress for p in result.pods if p.template == "write"} == {
+        f"pipeline.write({i})": f"{share}/{share}" for i, share in enumerate(shares)
+    }
+    assert result.progress == (sum(shares) + 3, sum(shares) + 3)  # plan, join and exit handler count 1/1
+    assert {p.label: p.display_name for p in result.pods} == {
+        "pipeline.plan": "plan backfill",
+        "pipeline.write(0)": "write: worker 0",
+        "pipeline.write(1)": "write: worker 1",
+        "pipeline.join": "join and publish",
+        "exit-handler": "outcome",
+    }
+    metrics = {m.name: m for m in result.metrics}
+    assert {m.labels["dataset"] for m in result.metrics} == {synthetic.dataset_id}
+    assert {m.labels["operation"] for m in result.metrics} == {"backfill"}
+    assert metrics["reformatters_run_published"].value == "1"
+    assert metrics["reformatters_run_duration_seconds"].labels["status"] == "Succeeded"
+    assert float(metrics["reformatters_run_duration_seconds"].value) > 0
+    assert int(metrics["reformatters_bytes_written"].value) > 0
+    assert metrics["reformatters_source_files_failed"].value == result.outputs["pipeline.join"]["source-files-failed"]
 
     killed_url = f"s3://{s3_bucket}/killed.icechunk"
 
@@ -84,6 +111,9 @@ def test_replayed_backfill_matches_backfill_local_even_when_a_write_pod_is_kille
     assert killed.status == "Succeeded", [p.stderr for p in killed.pods if p.returncode]
     write_zero = [p for p in killed.pods if p.label == "pipeline.write(0)"]
     assert [(p.attempt, p.returncode) for p in write_zero] == [(0, -9), (1, 0)]
+    share = job_shares(killed)[0]
+    # killed once its first job was recorded, before reporting it; the retry skips that job and counts it done
+    assert [p.progress for p in write_zero] == [f"0/{share}", f"{share}/{share}"]
     assert write_zero[1].backoff_seconds == 30
 
     local_url = f"s3://{s3_bucket}/local.icechunk"
@@ -111,7 +141,12 @@ def test_a_write_that_keeps_failing_fails_the_workflow_without_publishing(
     labels = [p.label for p in result.pods]
     assert labels.count("pipeline.write(1)") == 4  # the first attempt and retryStrategy.limit = 3 retries
     assert "pipeline.join" not in labels
-    assert "status=Failed" in result.pods[-1].stdout
+    outcome = result.workflow_outputs["outcome"]
+    assert outcome.startswith("failed: write: worker 1: Error (exit code -9)"), outcome
+    assert {m.name: m.value for m in result.metrics} == {
+        "reformatters_run_duration_seconds": next(m.value for m in result.metrics if "duration" in m.name),
+        "reformatters_run_published": "0",
+    }
     backoffs = [p.backoff_seconds for p in result.pods if p.label == "pipeline.write(1)"]
     assert backoffs == [0, 30, 60, 120]
 
@@ -161,6 +196,10 @@ for name in ("--output", "--json"):
     if flag(name):
         Path(flag(name)).parent.mkdir(parents=True, exist_ok=True)
         Path(flag(name)).write_text("{}")
+if flag("--values-dir"):
+    Path(flag("--values-dir")).mkdir(parents=True, exist_ok=True)
+    for name in ("source-files-failed", "bytes-written", "outcome", "published"):
+        (Path(flag("--values-dir")) / name).write_text("0")
 if flag("--worker-indices-output"):
     Path(flag("--worker-indices-output")).write_text(json.dumps(list(range(int(env["REFORMAT_WORKERS"])))))
 """
@@ -191,7 +230,9 @@ def test_the_update_cron_runs_plan_write_join_as_an_update(dataset: DynamicalDat
     steps = sorted(
         (c["args"][2], c["args"][c["args"].index("--worker-index") + 1] if "write" in c["args"] else "") for c in calls
     )
-    assert steps == [("join", ""), ("plan", ""), ("write", "0"), ("write", "1")]
+    assert steps == [("join", ""), ("outcome", ""), ("plan", ""), ("write", "0"), ("write", "1")]
+    outcome = next(c for c in calls if c["args"][2] == "outcome")
+    assert outcome["env"]["REFORMAT_RUN_ID"] == result.name  # the exit handler gets the workflow's arguments
     plan = next(c for c in calls if c["args"][2] == "plan")
     assert plan["env"]["REFORMAT_OPERATION"] == "update"
     assert plan["env"]["REFORMAT_RUN_ID"] == result.name
@@ -203,5 +244,9 @@ def test_the_update_cron_runs_plan_write_join_as_an_update(dataset: DynamicalDat
 def test_the_validate_cron_runs_only_validation(dataset: DynamicalDataset, tmp_path: Path) -> None:
     result, calls = replay_cron(dataset, "validate-cron-workflow.yaml", tmp_path)
     assert result.status == "Succeeded"
-    assert [c["args"][:2] for c in calls] == [[dataset.dataset_id, "validate"]]
+    assert [c["args"][:3] for c in calls] == [
+        [dataset.dataset_id, "validate", "--json"],
+        [dataset.dataset_id, "step", "outcome"],
+    ]
     assert [p.label for p in result.pods] == ["validate", "exit-handler"]
+    assert result.metrics == []  # a validation is not a run: no run metrics

@@ -1,11 +1,14 @@
 """A synthetic mirror of the GFS archive for the noaa-gfs-forecast variables: same paths, `.idx` lines and GRIB2
-encoding as NOAA's, with values that are exact functions of (variable, init, lead, latitude, longitude)."""
+encoding as NOAA's, with values that are exact functions of (variable, init, lead, latitude, longitude) shaped
+like the Earth's: each variable takes its spatial structure from a real GFS field of the same (or a kindred)
+quantity, and changes a little with lead time and init time."""
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from datasets.common.sources.earth_sample import EarthField
 from datasets.common.sources.synthetic_archive import ArchiveGrid, GribVariable, write_gfs_archive
 from datasets.noaa.gfs.forecast.template_config import GFS_DATA_VARS, GfsDataVar
 
@@ -42,6 +45,39 @@ RANGES: dict[str, tuple[float, float]] = {
     "m": (8_000.0, 7_000.0),
     "W m-2": (300.0, 200.0),
 }
+# (element, level) -> the real field that gives it its structure: the same quantity where the sample has it, else
+# the nearest kin (80 m and 100 m from the lowest model level; percent frozen and cloud ceiling derived from snow and
+# low cloud). Precipitation accumulates hourly: a sixth of the sample's 6-hour total.
+EARTH_FIELDS: dict[tuple[str, str], EarthField] = {
+    ("PRES", "surface"): EarthField(key="PRES:surface"),
+    ("TMP", "2 m above ground"): EarthField(key="TMP:2 m above ground"),
+    ("RH", "2 m above ground"): EarthField(key="RH:2 m above ground"),
+    ("TMAX", "2 m above ground"): EarthField(key="TMAX:2 m above ground"),
+    ("TMIN", "2 m above ground"): EarthField(key="TMIN:2 m above ground"),
+    ("UGRD", "10 m above ground"): EarthField(key="UGRD:10 m above ground"),
+    ("VGRD", "10 m above ground"): EarthField(key="VGRD:10 m above ground"),
+    ("UGRD", "100 m above ground"): EarthField(key="UGRD:0.995 sigma level", scale=1.25),
+    ("VGRD", "100 m above ground"): EarthField(key="VGRD:0.995 sigma level", scale=1.25),
+    ("TMP", "80 m above ground"): EarthField(key="TMP:0.995 sigma level", add=-0.5),
+    ("PRES", "80 m above ground"): EarthField(key="PRES:surface", add=-950.0),
+    ("UGRD", "80 m above ground"): EarthField(key="UGRD:0.995 sigma level", scale=1.2),
+    ("VGRD", "80 m above ground"): EarthField(key="VGRD:0.995 sigma level", scale=1.2),
+    ("CPOFP", "surface"): EarthField(key="CSNOW:surface", scale=150.0, add=-50.0),
+    ("APCP", "surface"): EarthField(key="APCP:surface", scale=1 / 6),
+    ("CSNOW", "surface"): EarthField(key="CSNOW:surface"),
+    ("CICEP", "surface"): EarthField(key="CICEP:surface"),
+    ("CFRZR", "surface"): EarthField(key="CFRZR:surface"),
+    ("CRAIN", "surface"): EarthField(key="CRAIN:surface"),
+    ("PWAT", "entire atmosphere (considered as a single layer)"): EarthField(
+        key="PWAT:entire atmosphere (considered as a single layer)"
+    ),
+    ("TCDC", "entire atmosphere"): EarthField(key="TCDC:entire atmosphere (considered as a single layer)"),
+    ("HGT", "cloud ceiling"): EarthField(key="TCDC:low cloud layer", scale=-190.0, add=20_000.0),
+    ("DSWRF", "surface"): EarthField(key="DSWRF:surface"),
+    ("DLWRF", "surface"): EarthField(key="DLWRF:surface"),
+    ("PRMSL", "mean sea level"): EarthField(key="PRMSL:mean sea level"),
+}
+EARTH_TREND = 1 / 8  # a real field drifts 1/32 per hour and 1/16 per init (in its unit), not 1/4 and 1/2
 # A message no variable reads, so selection has to skip it (the real files hold hundreds).
 UNREAD_FIELD = GribVariable(
     element="HGT", level="500 mb", discipline=0, category=3, number=5, surface_type=100, surface_value=50_000
@@ -60,6 +96,7 @@ def grib_variable(
     discipline, category, number = parameters[element]
     surface_type, surface_value = SURFACES[attrs.grib_index_level]
     offset, amplitude = ranges[data_var.attrs.units]
+    earth = EARTH_FIELDS.get((element, attrs.grib_index_level))
     return GribVariable(
         element=element,
         level=attrs.grib_index_level,
@@ -73,6 +110,8 @@ def grib_variable(
         running_total=attrs.deaccumulate_to_rate,
         offset=offset,
         amplitude=amplitude,
+        earth=earth,
+        trend=EARTH_TREND if earth is not None else 1.0,
     )
 
 
