@@ -35,10 +35,11 @@ def build_app(datasets: Sequence[DynamicalDataset[Any, Any]]) -> typer.Typer:
     @app.command("datasets")
     def list_datasets() -> None:
         """List every registered dataset."""
-        table = Table("dataset id", "version", "description")
+        table = Table("dataset id", "version", "name")
+        table.columns[0].no_wrap = True
         for dataset in datasets:
             attrs = dataset.template_config.dataset_attributes
-            table.add_row(attrs.dataset_id, attrs.dataset_version, attrs.description)
+            table.add_row(attrs.dataset_id, attrs.dataset_version, attrs.name)
         Console().print(table)
 
     add_demo_command(app)

@@ -2,9 +2,10 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import pandas as pd
-from pydantic import SkipValidation, computed_field, model_validator
+from pydantic import Field, SkipValidation, computed_field, model_validator
 
 from datasets.common.config_models import DataVar, FrozenBaseModel
+from datasets.common.dataset_card import card_table
 from datasets.common.region_job import RegionJob, SourceFileCoord
 from datasets.common.storage import StoreConfig, default_store_url, parse_store_config
 from datasets.common.template_config import TemplateConfig
@@ -35,6 +36,10 @@ class OperationalConfig(FrozenBaseModel):
     backfill_jobs_per_worker: int = 1
 
 
+def operational_config(template_config: TemplateConfig[Any]) -> OperationalConfig:
+    return OperationalConfig(**card_table(type(template_config), "operational"))
+
+
 def scheduled_validators(
     max_delay: pd.Timedelta,
     *,
@@ -59,8 +64,8 @@ class DynamicalDataset[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
     # Generic parameters are unresolved at runtime, so pydantic's own check would reject subclasses.
     template_config: Annotated[TemplateConfig[DV], SkipValidation]
     region_job_class: Annotated[type[RegionJob[DV, SFC]], SkipValidation]
-    operational: OperationalConfig
-    source_base_url: str
+    operational: OperationalConfig = Field(default_factory=lambda parts: operational_config(parts["template_config"]))
+    source_base_url: str = Field(default_factory=lambda parts: parts["region_job_class"].default_source_url)
     # Whether the cluster runs it: `main render-argo` writes manifests only for deployable datasets.
     deployable: bool = True
     primary_store_url: str | None = None

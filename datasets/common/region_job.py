@@ -43,6 +43,8 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
     # Set by operational updates: append-dim positions before it are already published.
     published_extent: int = 0
 
+    # Where the source archive is when a run names no --source-url.
+    default_source_url: ClassVar[str]
     download_parallelism: ClassVar[int] = 8
     read_parallelism: ClassVar[int] = 2  # decode threads per variable (eccodes releases the GIL)
     variable_parallelism: ClassVar[int] = 2  # variables in flight, each holding one buffer

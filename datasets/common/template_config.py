@@ -20,6 +20,7 @@ from datasets.common.config_models import (
     FrozenBaseModel,
     unique_names,
 )
+from datasets.common.dataset_card import card_table
 
 type CoordinateValues = xr.DataArray | tuple[tuple[str, ...], Any]
 
@@ -33,8 +34,11 @@ class TemplateConfig[DV: DataVar[Any]](FrozenBaseModel):
     template_dir: Path | None = None
 
     @property
-    @abstractmethod
-    def dataset_attributes(self) -> DatasetAttributes: ...
+    def dataset_attributes(self) -> DatasetAttributes:
+        """From the `[attributes]` of the dataset's `dataset.toml`; `{append_dim_start}` in a value is filled in."""
+        start = self.append_dim_start.isoformat()
+        table = card_table(type(self), "attributes")
+        return DatasetAttributes(**{k: v.format(append_dim_start=start) for k, v in table.items()})
 
     @property
     @abstractmethod

@@ -76,7 +76,6 @@ class DwdRegionJob[SFC: DwdSourceFileCoord](RegionJob[DwdDataVar, SFC]):
 
     source_file_coord_class: ClassVar[type[DwdSourceFileCoord]]
     grid: ClassVar[GridSpec]
-    default_source_url: ClassVar[str]
     # DWD serves a run until the same hour's run of the next day replaces it (from about 24 h after init).
     source_retention: ClassVar[pd.Timedelta] = timedelta("24h")
 

@@ -47,6 +47,9 @@ class ExampleRegionJob(NoaaRegionJob[ExampleSourceFileCoord]):
     #     newer one.
 
     source_file_coord_class: ClassVar[type[NoaaSourceFileCoord]] = ExampleSourceFileCoord
+    # The archive root the relative paths hang from. Any mirror with the same relative paths works:
+    # `--source-url` / REFORMAT_SOURCE_URL replace it with an http(s)://, s3:// or local folder URL.
+    default_source_url: ClassVar[str] = "https://noaa-gfs-bdp-pds.s3.amazonaws.com"
     # The grid every message must be on, as encoded in the file (`main inspect-grib FILE` shows it): 0..357.5 east,
     # 90..-90 north.
     grid: ClassVar[GridSpec] = GridSpec.global_latitude_longitude(2.5)

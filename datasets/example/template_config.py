@@ -1,5 +1,6 @@
 """What the dataset is: dimensions, coordinates, variables, encodings and attributes. A TemplateConfig is mostly
-data: a layout from datasets/common/template_layouts.py, the dataset's attributes and a table of variables.
+data: a layout from datasets/common/template_layouts.py and a table of variables; the dataset's attributes are in
+dataset.toml beside it.
 
 After any change run `uv run main example-gfs-coarse-forecast update-template` and commit templates/latest.zarr:
 every run builds its template from that checked-in copy, so a change of structure is a reviewable JSON diff.
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from datasets.common.config_models import DatasetAttributes, DataVar, float32_encoding
+from datasets.common.config_models import DataVar, float32_encoding
 from datasets.common.template_layouts import ForecastTemplateConfig
 from datasets.common.timestamps import timedelta, timestamp
 from datasets.noaa.noaa_variables import NoaaInternalAttrs, NoaaVariables
@@ -55,22 +56,6 @@ class ExampleTemplateConfig(ForecastTemplateConfig[ExampleDataVar]):
     append_dim_start: pd.Timestamp = timestamp("2024-01-01T00:00")  # the archive's first init time
     append_dim_frequency: pd.Timedelta = timedelta("6h")
     forecast_length: pd.Timedelta = LEAD_TIMES[-1]  # every init's expected_forecast_length
-
-    @property
-    def dataset_attributes(self) -> DatasetAttributes:
-        return DatasetAttributes(
-            dataset_id="example-gfs-coarse-forecast",
-            dataset_version="0.1.0",
-            name="Example coarse GFS-like forecast",
-            description="A small example forecast read from a GFS-layout archive on a 2.5 degree grid.",
-            attribution="Example data in the layout of NOAA NWS NCEP GFS files.",
-            spatial_domain="Global",
-            spatial_resolution="2.5 degrees",
-            time_domain=f"Forecasts initialized {self.append_dim_start.isoformat()} UTC to present",
-            time_resolution="Forecasts initialized every 6 hours",
-            forecast_domain="Forecast lead time 0-12 hours ahead",
-            forecast_resolution="3 hourly",
-        )
 
     def lead_times(self) -> pd.TimedeltaIndex:
         return LEAD_TIMES

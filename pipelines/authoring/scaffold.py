@@ -18,7 +18,7 @@ NAME = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 RESERVED_PROVIDERS = frozenset({"common", "example"})
 REGISTRY = Path("datasets") / "registry.py"
 # Copied from the example's package and from its tests.
-DATASET_FILES = ("__init__.py", "template_config.py", "region_job.py", "dynamical_dataset.py")
+DATASET_FILES = ("__init__.py", "dataset.toml", "template_config.py", "region_job.py", "dynamical_dataset.py")
 TEST_FILES = ("test_region_job.py",)
 
 

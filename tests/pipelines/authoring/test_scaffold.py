@@ -1,6 +1,7 @@
 import ast
 import re
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -68,21 +69,26 @@ def test_bad_names_are_refused(parts: tuple[str, str, str], message: str) -> Non
         IntegrationNames.parse(*parts)
 
 
-def test_rendered_files_are_python_naming_the_dataset() -> None:
+def test_rendered_files_name_the_dataset_and_parse() -> None:
     names = IntegrationNames.parse("acme", "widget", "forecast_35_day")
     files = render_files(names, PROJECT_ROOT)
     assert sorted(p.as_posix() for p in files) == [
         "datasets/acme/widget/forecast_35_day/__init__.py",
+        "datasets/acme/widget/forecast_35_day/dataset.toml",
         "datasets/acme/widget/forecast_35_day/dynamical_dataset.py",
         "datasets/acme/widget/forecast_35_day/region_job.py",
         "datasets/acme/widget/forecast_35_day/template_config.py",
         "tests/datasets/acme/widget/forecast_35_day/test_region_job.py",
     ]
     for path, text in files.items():
-        ast.parse(text, filename=str(path))
+        if path.suffix == ".py":
+            ast.parse(text, filename=str(path))
+        else:
+            tomllib.loads(text)
         assert not EXAMPLE_IDENTIFIERS.findall(text), f"{path}: the example's names are left in it"
-    assert 'dataset_id="acme-widget-forecast-35-day"' in files[names.package_dir / "template_config.py"]
-    assert 'name="Acme Widget Forecast 35 Day"' in files[names.package_dir / "template_config.py"]
+    card = tomllib.loads(files[names.package_dir / "dataset.toml"])
+    assert card["attributes"]["dataset_id"] == "acme-widget-forecast-35-day"
+    assert card["attributes"]["name"] == "Acme Widget Forecast 35 Day"
     assert "class AcmeWidgetForecast35DayRegionJob(" in files[names.package_dir / "region_job.py"]
     assert "def acme_widget_forecast_35_day() -> DynamicalDataset[" in files[names.package_dir / "dynamical_dataset.py"]
     assert "from datasets.acme.widget.forecast_35_day import acme_widget_forecast_35_day\n" in "".join(files.values())

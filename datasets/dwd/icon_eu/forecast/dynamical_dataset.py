@@ -9,10 +9,10 @@ job every few hours that copies the new files of the variables below), then back
 process every new init time, however old. See docs/datasets/dwd-icon-eu.md.
 """
 
-from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig, scheduled_validators
+from datasets.common.dynamical_dataset import DynamicalDataset, scheduled_validators
 from datasets.common.timestamps import timedelta
 from datasets.dwd.dwd_variables import DwdDataVar
-from datasets.dwd.icon_eu.forecast.region_job import DWD_BASE_URL, DwdIconEuForecastRegionJob, IconEuSourceFileCoord
+from datasets.dwd.icon_eu.forecast.region_job import DwdIconEuForecastRegionJob, IconEuSourceFileCoord
 from datasets.dwd.icon_eu.forecast.template_config import DwdIconEuForecastTemplateConfig
 
 
@@ -20,18 +20,6 @@ def dwd_icon_eu_forecast() -> DynamicalDataset[DwdDataVar, IconEuSourceFileCoord
     return DynamicalDataset(
         template_config=DwdIconEuForecastTemplateConfig(),
         region_job_class=DwdIconEuForecastRegionJob,
-        # A run is complete on DWD's server about 4 h after its init time: update for each 3-hourly run then (the
-        # previous run is reprocessed, so its late files still arrive); validate once the update's deadline passed.
-        operational=OperationalConfig(
-            update_schedule="0 1,4,7,10,13,16,19,22 * * *",
-            validate_schedule="35 1,4,7,10,13,16,19,22 * * *",
-            update_workers=2,
-            update_deadline_seconds=30 * 60,
-            cpu="2",
-            memory="4G",
-            ephemeral_storage="10G",
-        ),
-        source_base_url=DWD_BASE_URL,
         # Validation runs 4 h 35 min after each init time: that init must be published by then. Every variable has
         # its own files, so each is checked for recent NaN; one missing lead time is ~1% of a run. Expected shards
         # lists stored shards only (cheap): an init DWD dropped before it was ingested stays flagged until it is

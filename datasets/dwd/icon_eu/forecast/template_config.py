@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from datasets.common.config_models import Coordinate, DatasetAttributes, float32_encoding
+from datasets.common.config_models import Coordinate, float32_encoding
 from datasets.common.forecast_coordinates import sphere_spatial_ref_coordinate
 from datasets.common.template_config import CoordinateValues
 from datasets.common.template_layouts import ForecastTemplateConfig
@@ -107,24 +107,6 @@ class DwdIconEuForecastTemplateConfig(ForecastTemplateConfig[DwdDataVar]):
     append_dim_start: pd.Timestamp = timestamp("2026-01-01T00:00")
     append_dim_frequency: pd.Timedelta = timedelta("3h")
     forecast_length: pd.Timedelta = LONG_RUN_LENGTH  # the short runs' is set per init in derive_coordinates
-
-    @property
-    def dataset_attributes(self) -> DatasetAttributes:
-        return DatasetAttributes(
-            dataset_id="dwd-icon-eu-forecast-5-day",
-            dataset_version="0.1.0",
-            name="DWD ICON-EU forecast, 5 day",
-            description="Weather forecasts for Europe from the ICON-EU model operated by Deutscher Wetterdienst (DWD).",
-            attribution="Source: Deutscher Wetterdienst (DWD open data, ICON-EU), reformatted to Zarr by the "
-            "reformatters project.",
-            spatial_domain="Europe",
-            spatial_resolution="0.0625 degrees (~7 km)",
-            time_domain=f"Forecasts initialized {self.append_dim_start.isoformat()} UTC to present",
-            time_resolution="Forecasts initialized every 3 hours",
-            forecast_domain="Forecast lead time 0-120 hours (0-5 days) ahead; 0-30 hours for the 03, 09, 15 and "
-            "21 UTC runs",
-            forecast_resolution="Forecast step 0-78 hours: hourly, 81-120 hours: 3 hourly",
-        )
 
     def latitudes(self) -> np.ndarray:
         return NORTH - RESOLUTION * np.arange(round((NORTH - SOUTH) / RESOLUTION) + 1)

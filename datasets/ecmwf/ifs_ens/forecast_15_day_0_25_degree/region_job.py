@@ -80,6 +80,7 @@ def field_range(entries: Sequence[EcmwfIndexEntry], key: IndexKey, member: int) 
 
 
 class EcmwfIfsEnsForecast15Day025DegreeRegionJob(RegionJob[EcmwfDataVar, IfsEnsSourceFileCoord]):
+    default_source_url: ClassVar[str] = S3_BASE_URL
     grid: ClassVar[GridSpec] = GridSpec.global_latitude_longitude(0.25, first_longitude=180.0)
     # ECMWF asks for at most about 8 parallel connections; each download makes one request at a time.
     download_parallelism: ClassVar[int] = 8

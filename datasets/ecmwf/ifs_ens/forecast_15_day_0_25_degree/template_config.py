@@ -2,7 +2,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from datasets.common.config_models import Coordinate, DatasetAttributes, float32_encoding
+from datasets.common.config_models import Coordinate, float32_encoding
 from datasets.common.forecast_coordinates import (
     NCEP_EARTH_RADIUS_M,
     GlobalQuarterDegreeGrid,
@@ -95,23 +95,6 @@ class EcmwfIfsEnsForecast15Day025DegreeTemplateConfig(GlobalQuarterDegreeGrid, F
     forecast_length: pd.Timedelta = timedelta("360h")
     ensemble_members: int = ENSEMBLE_MEMBERS
     ensemble_member_comment: str = "0 is the control forecast (type cf); 1 to 50 are the perturbed members (type pf)."
-
-    @property
-    def dataset_attributes(self) -> DatasetAttributes:
-        return DatasetAttributes(
-            dataset_id="ecmwf-ifs-ens-forecast-15-day-0-25-degree",
-            dataset_version="0.1.0",
-            name="ECMWF IFS ENS forecast, 15 day, 0.25 degree",
-            description="Ensemble weather forecasts from the ECMWF Integrated Forecasting System (IFS ENS): a "
-            "control and 50 perturbed members, from ECMWF open data.",
-            attribution="ECMWF IFS ENS open data (CC-BY-4.0), reformatted to Zarr by the reformatters project.",
-            spatial_domain="Global",
-            spatial_resolution="0.25 degrees (~20 km)",
-            time_domain=f"Forecasts initialized {self.append_dim_start.isoformat()} UTC to present",
-            time_resolution="Forecasts initialized every 24 hours (00 UTC)",
-            forecast_domain="Forecast lead time 0-360 hours (0-15 days) ahead",
-            forecast_resolution="Forecast step 0-144 hours: 3 hourly, 150-360 hours: 6 hourly",
-        )
 
     def lead_times(self) -> pd.TimedeltaIndex:
         return ifs_ens_lead_times()

@@ -50,6 +50,7 @@ class GefsSourceFileCoord(NoaaSourceFileCoord):
 
 
 class NoaaGefsForecast35DayRegionJob(NoaaRegionJob[GefsSourceFileCoord]):
+    default_source_url: ClassVar[str] = S3_BASE_URL
     source_file_coord_class: ClassVar[type[NoaaSourceFileCoord]] = GefsSourceFileCoord
     grids: ClassVar[Mapping[GefsFileType, GridSpec]] = {
         "s": GridSpec.global_latitude_longitude(0.25),

@@ -3,7 +3,7 @@ from typing import Literal
 
 import pandas as pd
 
-from datasets.common.config_models import DatasetAttributes, DataVar, Encoding
+from datasets.common.config_models import DataVar, Encoding
 from datasets.common.forecast_coordinates import GlobalQuarterDegreeGrid
 from datasets.common.template_layouts import ForecastTemplateConfig
 from datasets.common.timestamps import timedelta, timestamp
@@ -102,24 +102,6 @@ class NoaaGefsForecast35DayTemplateConfig(GlobalQuarterDegreeGrid, ForecastTempl
     ensemble_member_comment: str = "0 is the control forecast (c00); 1 to 30 are the perturbed members p01 to p30."
     chunks: tuple[int, ...] = (1, ENSEMBLE_MEMBERS, 64, 17, 16)
     shards: tuple[int, ...] = (1, ENSEMBLE_MEMBERS, 192, 374, 368)
-
-    @property
-    def dataset_attributes(self) -> DatasetAttributes:
-        return DatasetAttributes(
-            dataset_id="noaa-gefs-forecast-35-day",
-            dataset_version="0.1.0",
-            name="NOAA GEFS forecast, 35 day",
-            description="Ensemble weather forecasts from the Global Ensemble Forecast System (GEFS) operated by "
-            "NOAA NWS NCEP: a control and 30 perturbed members, 0.5 degree source fields interpolated to 0.25 "
-            "degrees.",
-            attribution="NOAA NWS NCEP GEFS data, reformatted to Zarr by the reformatters project.",
-            spatial_domain="Global",
-            spatial_resolution="0.25 degrees (~20 km)",
-            time_domain=f"Forecasts initialized {self.append_dim_start.isoformat()} UTC to present",
-            time_resolution="Forecasts initialized every 24 hours (00 UTC)",
-            forecast_domain="Forecast lead time 0-840 hours (0-35 days) ahead",
-            forecast_resolution="Forecast step 0-240 hours: 3 hourly, 246-840 hours: 6 hourly",
-        )
 
     def lead_times(self) -> pd.TimedeltaIndex:
         return gefs_lead_times()

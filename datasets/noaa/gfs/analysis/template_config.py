@@ -2,7 +2,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from datasets.common.config_models import DatasetAttributes, DataVar
+from datasets.common.config_models import DataVar
 from datasets.common.forecast_coordinates import GlobalQuarterDegreeGrid
 from datasets.common.template_layouts import AnalysisTemplateConfig
 from datasets.common.timestamps import timedelta, timestamp
@@ -55,21 +55,6 @@ class NoaaGfsAnalysisTemplateConfig(GlobalQuarterDegreeGrid, AnalysisTemplateCon
         "Instant values come from the run initialized at or before the time (lead 0-5 h); "
         "windowed values from the run initialized before it (lead 1-6 h)."
     )
-
-    @property
-    def dataset_attributes(self) -> DatasetAttributes:
-        return DatasetAttributes(
-            dataset_id="noaa-gfs-analysis",
-            dataset_version="0.1.0",
-            name="NOAA GFS analysis",
-            description="Hourly weather from the Global Forecast System (GFS) operated by NOAA NWS NCEP: the "
-            "analysis and first hours of every 6-hourly run, joined into one time series.",
-            attribution="NOAA NWS NCEP GFS data, reformatted to Zarr by the reformatters project.",
-            spatial_domain="Global",
-            spatial_resolution="0.25 degrees (~20 km)",
-            time_domain=f"{self.append_dim_start.isoformat()} UTC to present",
-            time_resolution="1 hour",
-        )
 
     @property
     def data_vars(self) -> Sequence[GfsAnalysisDataVar]:

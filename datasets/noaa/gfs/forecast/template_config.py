@@ -2,7 +2,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from datasets.common.config_models import DatasetAttributes, DataVar, float32_encoding
+from datasets.common.config_models import DataVar, float32_encoding
 from datasets.common.forecast_coordinates import GlobalQuarterDegreeGrid
 from datasets.common.sources.noaa_idx import WindowKind
 from datasets.common.template_layouts import ForecastTemplateConfig
@@ -101,22 +101,6 @@ class NoaaGfsForecastTemplateConfig(GlobalQuarterDegreeGrid, ForecastTemplateCon
     append_dim_start: pd.Timestamp = timestamp("2021-05-01T00:00")
     append_dim_frequency: pd.Timedelta = timedelta("6h")
     forecast_length: pd.Timedelta = timedelta("384h")
-
-    @property
-    def dataset_attributes(self) -> DatasetAttributes:
-        return DatasetAttributes(
-            dataset_id="noaa-gfs-forecast",
-            dataset_version="0.1.0",
-            name="NOAA GFS forecast",
-            description="Weather forecasts from the Global Forecast System (GFS) operated by NOAA NWS NCEP.",
-            attribution="NOAA NWS NCEP GFS data, reformatted to Zarr by the reformatters project.",
-            spatial_domain="Global",
-            spatial_resolution="0.25 degrees (~20 km)",
-            time_domain=f"Forecasts initialized {self.append_dim_start.isoformat()} UTC to present",
-            time_resolution="Forecasts initialized every 6 hours",
-            forecast_domain="Forecast lead time 0-384 hours (0-16 days) ahead",
-            forecast_resolution="Forecast step 0-120 hours: hourly, 123-384 hours: 3 hourly",
-        )
 
     def lead_times(self) -> pd.TimedeltaIndex:
         return gfs_lead_times()

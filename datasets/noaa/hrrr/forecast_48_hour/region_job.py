@@ -19,5 +19,7 @@ class NoaaHrrrForecast48HourRegionJob(NoaaRegionJob[HrrrSourceFileCoord]):
     """Everything but the file layout and the grid comes from the NOAA base: `.idx` byte ranges, decoding
     (rows turned north to south), kelvin to celsius, hourly accumulations to rates, ingested lengths."""
 
+    default_source_url: ClassVar[str] = S3_BASE_URL
+
     source_file_coord_class: ClassVar[type[NoaaSourceFileCoord]] = HrrrSourceFileCoord
     grid: ClassVar[GridSpec] = HRRR_GRID.grid_spec()

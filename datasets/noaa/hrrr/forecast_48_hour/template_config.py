@@ -2,7 +2,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from datasets.common.config_models import DatasetAttributes, DataVar, float32_encoding
+from datasets.common.config_models import DataVar, float32_encoding
 from datasets.common.forecast_coordinates import NCEP_EARTH_RADIUS_M
 from datasets.common.lambert_grid import LambertConformalGrid
 from datasets.common.sources.grib import LambertParameters
@@ -112,23 +112,6 @@ class NoaaHrrrForecast48HourTemplateConfig(
     append_dim_frequency: pd.Timedelta = timedelta("6h")
     forecast_length: pd.Timedelta = FORECAST_LENGTH
     grid: LambertConformalGrid = HRRR_GRID
-
-    @property
-    def dataset_attributes(self) -> DatasetAttributes:
-        return DatasetAttributes(
-            dataset_id="noaa-hrrr-forecast-48-hour",
-            dataset_version="0.1.0",
-            name="NOAA HRRR forecast, 48 hour",
-            description="Weather forecasts from the High-Resolution Rapid Refresh (HRRR) model operated by NOAA NWS "
-            "NCEP, over the contiguous United States: the 48-hour runs.",
-            attribution="NOAA NWS NCEP HRRR data, reformatted to Zarr by the reformatters project.",
-            spatial_domain="Contiguous United States",
-            spatial_resolution="3 km (Lambert conformal conic)",
-            time_domain=f"Forecasts initialized {self.append_dim_start.isoformat()} UTC to present",
-            time_resolution="Forecasts initialized every 6 hours",
-            forecast_domain="Forecast lead time 0-48 hours ahead",
-            forecast_resolution="Hourly",
-        )
 
     def lead_times(self) -> pd.TimedeltaIndex:
         return pd.timedelta_range("0h", FORECAST_LENGTH, freq="1h", name="lead_time")

@@ -1,4 +1,4 @@
-from datasets.common.dynamical_dataset import DynamicalDataset, OperationalConfig
+from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.timestamps import timedelta
 from datasets.common.virtual.config import VirtualConfig
 from datasets.common.virtual.validators import virtual_validators
@@ -12,18 +12,6 @@ def noaa_hrrr_forecast_48_hour_virtual() -> DynamicalDataset[HrrrDataVar, HrrrSo
     return DynamicalDataset(
         template_config=NoaaHrrrForecast48HourVirtualTemplateConfig(),
         region_job_class=NoaaHrrrForecast48HourVirtualRegionJob,
-        # The 48-hour runs' files land from about 50 min to 1 h 50 min after the init time: one pod polls from
-        # 45 min until 2 h 45 min after each init; validation follows at 2 h 50 min.
-        operational=OperationalConfig(
-            update_schedule="45 0,6,12,18 * * *",
-            validate_schedule="50 2,8,14,20 * * *",
-            update_workers=1,
-            update_deadline_seconds=2 * 3600,
-            cpu="1",
-            memory="2G",
-            ephemeral_storage="1G",
-        ),
-        source_base_url=S3_BASE_URL,
         virtual=VirtualConfig(
             source_prefixes=("s3://noaa-hrrr-bdp-pds/", f"{S3_BASE_URL}/"),
             manifest_split_size=120,

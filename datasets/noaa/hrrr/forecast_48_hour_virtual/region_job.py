@@ -7,5 +7,6 @@ from datasets.noaa.noaa_virtual_region_job import NoaaVirtualRegionJob
 
 
 class NoaaHrrrForecast48HourVirtualRegionJob(NoaaVirtualRegionJob[HrrrSourceFileCoord]):
+    default_source_url: ClassVar[str] = NoaaHrrrForecast48HourRegionJob.default_source_url
     source_file_coord_class: ClassVar[type[NoaaSourceFileCoord]] = HrrrSourceFileCoord
     grid: ClassVar[GridSpec] = NoaaHrrrForecast48HourRegionJob.grid
