@@ -1,7 +1,8 @@
 """A synthetic GFS archive for the 25 noaa-gfs-forecast variables on a coarse global grid, and the values the
 dataset must store for it (generating function + documented transforms), computed independently of the job."""
 
-from collections.abc import Mapping, Sequence
+import shutil
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -108,3 +109,26 @@ def corrupt_message(path: Path, index: int) -> None:
 def idx_line(path: Path, element: str, level: str) -> int:
     lines = path.with_name(path.name + ".idx").read_text().splitlines()
     return next(i for i, line in enumerate(lines) if f":{element}:{level}:" in line)
+
+
+type FileKey = tuple[pd.Timestamp, pd.Timedelta]
+
+
+def damaged_copy(
+    archive: Path,
+    folder: Path,
+    relative_path: Callable[[pd.Timestamp, pd.Timedelta], str],
+    no_index: FileKey,
+    no_grib: FileKey,
+    corrupt: FileKey,
+    corrupt_field: tuple[str, str],
+) -> Path:
+    """A copy of a NOAA-layout archive in `folder`: one file without its `.idx`, one `.idx` without its GRIB, and one
+    message (`corrupt_field`: element and level) with its closing `7777` zeroed."""
+    damaged = folder / "damaged"
+    shutil.copytree(archive, damaged)
+    (damaged / (relative_path(*no_index) + ".idx")).unlink()
+    (damaged / relative_path(*no_grib)).unlink()
+    corrupt_path = damaged / relative_path(*corrupt)
+    corrupt_message(corrupt_path, idx_line(corrupt_path, *corrupt_field))
+    return damaged

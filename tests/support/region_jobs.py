@@ -14,6 +14,7 @@ from datasets.common.config_models import DataVar, FrozenBaseModel
 from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.region_job import RegionJob
 from datasets.common.region_layout import RegionLayout
+from datasets.common.results import VariableResult
 from datasets.common.shard_blocks import BlockPlan
 from datasets.common.template_config import TemplateConfig
 
@@ -52,6 +53,17 @@ def small_grid_dataset(
     return dataset.model_copy(
         update={"template_config": config, "region_job_class": region_job_class, "source_base_url": source_url}
     )
+
+
+type ProcessAll = Callable[[xr.Dataset, Store, str], dict[str, VariableResult]]
+
+
+def processed(
+    template_ds: xr.Dataset, source_url: str, process_all: ProcessAll
+) -> tuple[Store, dict[str, VariableResult]]:
+    """A new empty store after `process_all` filled it from `source_url`, and the results."""
+    store = empty_store(template_ds)
+    return store, process_all(template_ds, store, source_url)
 
 
 def empty_store(template_ds: xr.Dataset) -> Store:

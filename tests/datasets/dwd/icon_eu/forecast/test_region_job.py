@@ -20,7 +20,7 @@ from tests.support.dwd_archive import (
     relative_path,
     write_test_archive,
 )
-from tests.support.region_jobs import Availability, empty_store, readable_for, rendered_template, stored
+from tests.support.region_jobs import Availability, processed, readable_for, rendered_template, stored
 
 LONG_RUN, SHORT_RUN = timestamp("2026-01-01T00:00"), timestamp("2026-01-01T03:00")
 INITS = [LONG_RUN, SHORT_RUN]
@@ -66,9 +66,7 @@ def test_every_stored_value_of_every_variable_is_exact(
     archive: Path, template_ds: xr.Dataset, http_archive: Callable[[Path], RangeServer]
 ) -> None:
     server = http_archive(archive)
-    store = empty_store(template_ds)
-
-    results = process_all(template_ds, store, server.base_url)
+    store, results = processed(template_ds, server.base_url, process_all)
 
     assert_all_values_as_expected(store)
     for var in ICON_EU_DATA_VARS:
@@ -112,9 +110,7 @@ def test_missing_truncated_and_wrong_files_leave_nan_and_are_reported(
     for var in ICON_EU_DATA_VARS:  # the long run never reached 120 h
         path(var.internal_attrs.dwd_param, LONG_RUN, 120).unlink()
     server = http_archive(damaged)
-    store = empty_store(template_ds)
-
-    results = process_all(template_ds, store, server.base_url)
+    store, results = processed(template_ds, server.base_url, process_all)
 
     def at(init: pd.Timestamp, *hours: int) -> Availability:
         return lambda i, lead: i == init and lead / timedelta("1h") in hours

@@ -1,4 +1,3 @@
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,8 +20,8 @@ from tests.support.gfs_analysis_archive import (
     source_of,
     write_analysis_archive,
 )
-from tests.support.gfs_archive import corrupt_message, idx_line
-from tests.support.region_jobs import Availability, empty_store, readable_for, rendered_template, stored
+from tests.support.gfs_archive import damaged_copy
+from tests.support.region_jobs import Availability, empty_store, processed, readable_for, rendered_template, stored
 
 START = timestamp("2021-05-01T00:00")
 # The run before the dataset starts feeds the windowed variables of its first time.
@@ -75,10 +74,7 @@ def url(server: RangeServer, init: pd.Timestamp, lead: pd.Timedelta) -> str:
 def test_every_stored_value_of_every_variable_is_exact(
     archive: Path, template_ds: xr.Dataset, http_archive: Callable[[Path], RangeServer]
 ) -> None:
-    server = http_archive(archive)
-    store = empty_store(template_ds)
-
-    results = process_all(template_ds, store, server.base_url)
+    store, results = processed(template_ds, http_archive(archive).base_url, process_all)
 
     ds = stored(store)
     assert_all_variables_as_expected(ds, in_archive)
@@ -96,19 +92,14 @@ def test_every_stored_value_of_every_variable_is_exact(
 def test_missing_and_corrupt_files_leave_nan_and_are_reported(
     archive: Path, template_ds: xr.Dataset, tmp_path: Path, http_archive: Callable[[Path], RangeServer]
 ) -> None:
-    damaged = tmp_path / "damaged"
-    shutil.copytree(archive, damaged)
     no_index = (INITS[1], timedelta("3h"))  # time 03: both kinds; 04: windows lose their predecessor
     no_grib = (INITS[2], timedelta("6h"))  # windowed values at 12:00, the first time of the second shard
     corrupt = (INITS[3], timedelta("2h"))  # temperature_2m at 14:00
-    (damaged / (gfs_relative_path(*no_index) + ".idx")).unlink()
-    (damaged / gfs_relative_path(*no_grib)).unlink()
-    corrupt_path = damaged / gfs_relative_path(*corrupt)
-    corrupt_message(corrupt_path, idx_line(corrupt_path, "TMP", "2 m above ground"))
+    damaged = damaged_copy(
+        archive, tmp_path, gfs_relative_path, no_index, no_grib, corrupt, ("TMP", "2 m above ground")
+    )
     server = http_archive(damaged)
-    store = empty_store(template_ds)
-
-    results = process_all(template_ds, store, server.base_url)
+    store, results = processed(template_ds, server.base_url, process_all)
 
     def available(init: pd.Timestamp, lead: pd.Timedelta) -> bool:
         return in_archive(init, lead) and (init, lead) not in (no_index, no_grib)

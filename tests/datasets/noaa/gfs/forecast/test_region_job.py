@@ -1,4 +1,3 @@
-import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -26,12 +25,11 @@ from tests.support.gfs_archive import (
     SmallGridRegionJob,
     SmallGridTemplateConfig,
     assert_all_variables_as_expected,
-    corrupt_message,
+    damaged_copy,
     hours,
-    idx_line,
     write_test_archive,
 )
-from tests.support.region_jobs import empty_store, rendered_template, stored
+from tests.support.region_jobs import processed, rendered_template, stored
 
 START = timestamp("2021-05-01T00:00")
 INITS = list(pd.date_range(START, periods=3, freq="6h"))
@@ -70,10 +68,7 @@ def url(server: RangeServer, init: pd.Timestamp, lead: pd.Timedelta) -> str:
 def test_every_stored_value_of_every_variable_is_exact(
     archive: Path, template_ds: xr.Dataset, http_archive: Callable[[Path], RangeServer]
 ) -> None:
-    server = http_archive(archive)
-    store = empty_store(template_ds)
-
-    results = process_all(template_ds, store, server.base_url)
+    store, results = processed(template_ds, http_archive(archive).base_url, process_all)
 
     ds = stored(store)
     assert_all_variables_as_expected(ds, INITS, in_archive)
@@ -95,23 +90,18 @@ def test_every_stored_value_of_every_variable_is_exact(
 def test_missing_index_missing_grib_and_a_corrupt_message(
     archive: Path, template_ds: xr.Dataset, tmp_path: Path, http_archive: Callable[[Path], RangeServer]
 ) -> None:
-    damaged = tmp_path / "damaged"
-    shutil.copytree(archive, damaged)
     no_index = (INITS[0], timedelta("3h"))
     no_grib = (INITS[1], timedelta("7h"))
     corrupt = (INITS[2], timedelta("126h"))
-    (damaged / (gfs_relative_path(*no_index) + ".idx")).unlink()
-    (damaged / gfs_relative_path(*no_grib)).unlink()
-    corrupt_path = damaged / gfs_relative_path(*corrupt)
-    corrupt_message(corrupt_path, idx_line(corrupt_path, "TMP", "2 m above ground"))
+    damaged = damaged_copy(
+        archive, tmp_path, gfs_relative_path, no_index, no_grib, corrupt, ("TMP", "2 m above ground")
+    )
     short_init = INITS[2]  # this init only reached 120 h
     for lead in ARCHIVE_LEADS:
         if lead > timedelta("120h") and lead != corrupt[1]:
             (damaged / gfs_relative_path(short_init, lead)).unlink()
     server = http_archive(damaged)
-    store = empty_store(template_ds)
-
-    results = process_all(template_ds, store, server.base_url)
+    store, results = processed(template_ds, server.base_url, process_all)
 
     def available(init: pd.Timestamp, lead: pd.Timedelta) -> bool:
         if init == short_init and lead > timedelta("120h") and lead != corrupt[1]:

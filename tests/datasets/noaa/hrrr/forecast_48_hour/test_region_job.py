@@ -1,4 +1,3 @@
-import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from datasets.common.sources.synthetic_grids import LambertArchiveGrid
 from datasets.common.timestamps import timedelta, timestamp
 from datasets.noaa.hrrr.forecast_48_hour.template_config import HRRR_DATA_VARS
 from pipelines.demo.range_server import RangeServer
-from tests.support.gfs_archive import corrupt_message, idx_line
+from tests.support.gfs_archive import damaged_copy
 from tests.support.hrrr_archive import (
     LEADS,
     SMALL_GRID,
@@ -24,7 +23,7 @@ from tests.support.hrrr_archive import (
     hrrr_relative_path,
     write_hrrr_archive,
 )
-from tests.support.region_jobs import Availability, empty_store, readable_for, rendered_template, stored
+from tests.support.region_jobs import Availability, processed, readable_for, rendered_template, stored
 
 START = timestamp("2018-07-13T12:00")
 INITS = list(pd.date_range(START, periods=2, freq="6h"))
@@ -69,10 +68,7 @@ def url(server: RangeServer, init: pd.Timestamp, lead: pd.Timedelta) -> str:
 def test_every_stored_value_of_every_variable_is_exact(
     archive: Path, template_ds: xr.Dataset, http_archive: Callable[[Path], RangeServer]
 ) -> None:
-    server = http_archive(archive)
-    store = empty_store(template_ds)
-
-    results = process_all(template_ds, store, server.base_url)
+    store, results = processed(template_ds, http_archive(archive).base_url, process_all)
 
     ds = stored(store)
     assert_all_variables_as_expected(ds, lambda init, lead: True)
@@ -91,22 +87,17 @@ def test_every_stored_value_of_every_variable_is_exact(
 def test_missing_corrupt_and_wrong_grid_files_leave_nan_and_are_reported(
     archive: Path, template_ds: xr.Dataset, tmp_path: Path, http_archive: Callable[[Path], RangeServer]
 ) -> None:
-    damaged = tmp_path / "damaged"
-    shutil.copytree(archive, damaged)
     no_index = (INITS[0], timedelta("3h"))
     no_grib = (INITS[1], timedelta("7h"))
     corrupt = (INITS[1], timedelta("30h"))
     wrong_grid = (INITS[0], timedelta("48h"))
-    (damaged / (hrrr_relative_path(*no_index) + ".idx")).unlink()
-    (damaged / hrrr_relative_path(*no_grib)).unlink()
-    corrupt_path = damaged / hrrr_relative_path(*corrupt)
-    corrupt_message(corrupt_path, idx_line(corrupt_path, "DPT", "2 m above ground"))
+    damaged = damaged_copy(
+        archive, tmp_path, hrrr_relative_path, no_index, no_grib, corrupt, ("DPT", "2 m above ground")
+    )
     shifted = LambertConformalGrid.model_validate(SMALL_GRID.model_dump() | {"first_longitude": 238.0})
     write_hrrr_archive(damaged, [wrong_grid[0]], [wrong_grid[1]], PRMSL_INITS, LambertArchiveGrid(grid=shifted))
     server = http_archive(damaged)
-    store = empty_store(template_ds)
-
-    results = process_all(template_ds, store, server.base_url)
+    store, results = processed(template_ds, server.base_url, process_all)
 
     def available(init: pd.Timestamp, lead: pd.Timedelta) -> bool:
         return (init, lead) not in (no_index, no_grib, wrong_grid)
