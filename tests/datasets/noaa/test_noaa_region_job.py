@@ -107,10 +107,9 @@ def test_download_fetches_only_the_wanted_messages_in_order(server: FaultServer,
         values = job.read_data(done, var)
         assert values.shape == (73, 144)
         assert not np.isnan(values).any()
-    ranges = [r.range for r in server.requests_for(coord.relative_path())]
-    assert len(ranges) == 2, ranges  # the nearby closed ranges coalesced, and the open-ended last message
-    assert ranges[1] is not None
-    assert ranges[1].endswith("-")
+    # The nearby closed ranges coalesced, and the open-ended last message; fetched concurrently, in either order.
+    ranges = [str(r.range) for r in server.requests_for(coord.relative_path())]
+    assert sorted(r.endswith("-") for r in ranges) == [False, True], ranges
 
 
 def test_lead_0_of_a_window_is_nan_without_a_download(server: FaultServer, source_cache: Path) -> None:
