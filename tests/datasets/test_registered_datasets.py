@@ -123,3 +123,11 @@ def test_coordinates_and_encodings_follow_the_conventions(dataset: DynamicalData
         assert np.isnan(var.encoding.fill_value)
         if dataset.virtual is None:  # a virtual chunk is the source's GRIB message itself
             assert var.encoding.compressors == (BLOSC_4BYTE_ZSTD_LEVEL3_SHUFFLE,)
+
+
+@pytest.mark.parametrize("dataset", [d for d in DATASETS if d.deployable], ids=lambda d: d.dataset_id)
+def test_every_deployed_dataset_has_its_page_and_a_readme_row(dataset: DynamicalDataset[Any, Any]) -> None:
+    root = Path(__file__).parents[2]
+    page = f"docs/datasets/{dataset.dataset_id}.md"
+    assert (root / page).read_text().startswith(f"# {dataset.dataset_id}\n"), page
+    assert f"[`{dataset.dataset_id}`]({page})" in (root / "README.md").read_text(), "README's dataset table"

@@ -6,7 +6,7 @@ them; the published dataset keeps its extent). To keep history, archive the sour
 `https://opendata.dwd.de/weather/nwp/icon-eu/grib/` into your own bucket with the same relative paths (e.g. a
 job every few hours that copies the new files of the variables below), then backfill or update with
 `--source-url s3://your-bucket/icon-eu/grib` (or REFORMAT_SOURCE_URL). With a mirror as the source, updates
-process every new init time, however old. See docs/datasets/dwd-icon-eu.md.
+process every new init time, however old. See docs/datasets/dwd-icon-eu-forecast-5-day.md.
 """
 
 from datasets.common.dynamical_dataset import DynamicalDataset, scheduled_validators
