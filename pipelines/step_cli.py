@@ -14,6 +14,7 @@ from steps.join import join
 from steps.outcome import run_outcome
 from steps.plan import plan
 from steps.run_request import RunRequest
+from steps.run_state import PlanRecord
 from steps.write import write
 
 OutputOption = Annotated[Path, typer.Option("--output", help="Where to write the step's JSON result.")]
@@ -30,6 +31,19 @@ def write_json(path: Path, value: BaseModel | dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = value.model_dump_json(indent=2) if isinstance(value, BaseModel) else json.dumps(value, indent=2)
     path.write_text(text + "\n")
+
+
+def plan_outputs(record: PlanRecord) -> dict[str, str]:
+    """What the plan step outputs (Argo output parameters): a summary, and the fan-out list."""
+    summary = {
+        "run_id": record.run_id,
+        "operation": record.operation,
+        "workers_total": record.workers_total,
+        "worker_indices": record.worker_indices,
+        "jobs": len(record.jobs),
+        "template_end": record.template_end,
+    }
+    return {"plan": json.dumps(summary, indent=2), "worker-indices": json.dumps(record.worker_indices)}
 
 
 def _write_values(folder: Path | None, values: dict[str, Any]) -> None:
@@ -81,20 +95,12 @@ def add_step_commands(app: typer.Typer, dataset: DynamicalDataset[Any, Any]) -> 
         Every option may also come from its REFORMAT_* environment variable (empty = not set): Argo pods pass
         them that way because a container's argument list cannot leave out an unset flag."""
         record = plan(StepContext.for_request(dataset, request), request)
-        write_json(
-            output,
-            {
-                "run_id": record.run_id,
-                "operation": record.operation,
-                "workers_total": record.workers_total,
-                "worker_indices": record.worker_indices,
-                "jobs": len(record.jobs),
-                "template_end": record.template_end,
-            },
-        )
+        outputs = plan_outputs(record)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(outputs["plan"] + "\n")
         if worker_indices_output is not None:
             worker_indices_output.parent.mkdir(parents=True, exist_ok=True)
-            worker_indices_output.write_text(json.dumps(record.worker_indices))
+            worker_indices_output.write_text(outputs["worker-indices"])
 
     request_command(step_app, "plan", plan_command, operation=None, positional=False)
 

@@ -139,18 +139,20 @@ def planned_jobs(
     """The plan's jobs as recorded (on its `planned_template`), then this worker's share."""
     config = context.dataset.template_config
     published_extent = record.published_extent if record.operation == "update" else 0
-    jobs = [
-        context.dataset.region_job_class(
-            template_ds=template,
-            data_vars=tuple(config.data_var(name) for name in names),
-            append_dim=record.jobs.append_dim,
-            region=region,
-            source_url=record.source_url,
-            published_extent=published_extent,
-        )
-        for region, names in record.jobs
-    ]
-    return worker_share(jobs, worker_index, workers_total)
+    groups: dict[tuple[str, ...], RegionJob[Any, Any]] = {}
+    jobs = []
+    for region, names in worker_share(list(record.jobs), worker_index, workers_total):
+        if names not in groups:
+            groups[names] = context.dataset.region_job_class(
+                template_ds=template,
+                data_vars=tuple(config.data_var(name) for name in names),
+                append_dim=record.jobs.append_dim,
+                region=region,
+                source_url=record.source_url,
+                published_extent=published_extent,
+            )
+        jobs.append(groups[names].for_region(region))
+    return jobs
 
 
 def end_of(template_ds: xr.Dataset, append_dim: str, frequency: pd.Timedelta) -> pd.Timestamp:

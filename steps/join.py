@@ -1,4 +1,6 @@
 import pickle
+from collections.abc import Iterator
+from itertools import batched
 from typing import Any
 
 import icechunk
@@ -14,7 +16,10 @@ from steps.events import log_event, result_counts
 from steps.metadata import check_no_shrink, open_published, published_extent, write_metadata
 from steps.run_state import JOIN, PLAN, PUBLISHED, PlanRecord, RunState
 from steps.targets import PRIMARY, publish_icechunk, replica_store
-from steps.write import JobResult, job_fork_name, job_result_name
+from steps.write import JOBS_PREFIX, JobResult, job_fork_name, job_result_name
+
+# Job results and forks a join holds at once: read together, then merged.
+JOIN_BATCH = 1000
 
 
 class PublishRecord(FrozenBaseModel):
@@ -48,8 +53,7 @@ def join(context: StepContext, *, run_id: str) -> JoinSummary:
     if not state.exists(PLAN):
         raise RunStateError(f"run {run_id!r} has no plan at {context.store.url}")
     record = state.read_model(PLAN, PlanRecord)
-    job_results = _job_results(state, record)
-    results = merge_results([job.variables for job in job_results])
+    results, bytes_written = _job_results(state, record)
     repo = context.repository()
 
     if state.exists(PUBLISHED):
@@ -72,7 +76,7 @@ def join(context: StepContext, *, run_id: str) -> JoinSummary:
         message=outcome.message,
         append_dim_extent=published_extent(repo.readonly_session("main").store, context.append_dim),
         variables=results,
-        bytes_written=sum(job.bytes_written for job in job_results),
+        bytes_written=bytes_written,
     )
     state.write_model(JOIN, summary)
     log_event(
@@ -88,14 +92,23 @@ def join(context: StepContext, *, run_id: str) -> JoinSummary:
     return summary
 
 
-def _job_results(state: RunState, record: PlanRecord) -> list[JobResult]:
-    missing = [key for key in record.job_keys if not state.exists(job_result_name(key))]
+def _job_results(state: RunState, record: PlanRecord) -> tuple[dict[str, VariableResult], int]:
+    """Every job's result merged, and the bytes they wrote; read in batches so a long run's never pile up."""
+    keys = record.job_keys
+    recorded = set(state.names(JOBS_PREFIX))
+    missing = [key for key in keys if job_result_name(key) not in recorded]
     if missing:
         raise RunStateError(
-            f"{len(missing)} of {len(record.job_keys)} jobs of run {record.run_id!r} have no result "
+            f"{len(missing)} of {len(keys)} jobs of run {record.run_id!r} have no result "
             f"(first: {missing[0]}): re-run their write workers, then join"
         )
-    return [state.read_model(job_result_name(key), JobResult) for key in record.job_keys]
+    results: dict[str, VariableResult] = {}
+    bytes_written = 0
+    for batch in batched(keys, JOIN_BATCH, strict=False):
+        jobs = [JobResult.model_validate_json(data) for data in state.read_many([job_result_name(k) for k in batch])]
+        results = merge_results([results, *(job.variables for job in jobs)])
+        bytes_written += sum(job.bytes_written for job in jobs)
+    return results, bytes_written
 
 
 def _merge_and_publish(
@@ -150,8 +163,9 @@ def _merge_and_publish(
     return PublishRecord(snapshot=joined, message=f"published {message}")
 
 
-def _forks(state: RunState, record: PlanRecord, target: str) -> list[icechunk.ForkSession]:
-    return [pickle.loads(state.read_bytes(job_fork_name(key, target))) for key in record.job_keys]
+def _forks(state: RunState, record: PlanRecord, target: str) -> Iterator[list[icechunk.ForkSession]]:
+    for batch in batched(record.job_keys, JOIN_BATCH, strict=False):
+        yield [pickle.loads(data) for data in state.read_many([job_fork_name(key, target) for key in batch])]
 
 
 def _first_failure(results: dict[str, VariableResult]) -> str:

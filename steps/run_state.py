@@ -1,11 +1,12 @@
 """The durable record of runs, kept beside the primary store at `<store>.runs/`: one folder per run, and an index
 from each request's identity to the run that serves it (so running the same command again resumes that run)."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Self
 
 import obstore
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.region_job import RegionJob, job_key
@@ -13,6 +14,7 @@ from datasets.common.storage import StoreConfig, object_store
 from steps.run_request import RUN_ID, RunRequest
 from steps.targets import ReplicaPlan
 
+READ_CONCURRENCY = 32
 PLAN = "plan.json"
 JOIN = "join.json"
 PUBLISHED = "published.json"
@@ -29,27 +31,40 @@ class CodeIdentity(FrozenBaseModel):
 
 
 class PlannedJobs(FrozenBaseModel):
-    """Each job of a run: its append-dim region and the group of variables it writes (groups listed once)."""
+    """Each job of a run: its append-dim region and the group of variables it writes (groups listed once).
+
+    Jobs are stored as runs of shards, so a 5-year list is a few lines: `(start, size, count, groups)` stands for the
+    `count` regions of `size` positions from `start` on, each written by one job per listed group, in that order."""
 
     append_dim: str
     variable_groups: tuple[tuple[str, ...], ...]
-    regions: tuple[tuple[int, int, int], ...]  # (start, stop, index of the variable group)
+    runs: tuple[tuple[int, int, int, tuple[int, ...]], ...]
 
     @classmethod
     def of(cls, append_dim: str, jobs: Sequence[RegionJob[Any, Any]]) -> Self:
         groups: dict[tuple[str, ...], int] = {}
-        regions = []
-        for job in jobs:
-            names = tuple(v.name for v in job.data_vars)
-            regions.append((job.region.start, job.region.stop, groups.setdefault(names, len(groups))))
-        return cls(append_dim=append_dim, variable_groups=tuple(groups), regions=tuple(regions))
+        entries = [
+            (job.region.start, job.region.stop, groups.setdefault(tuple(v.name for v in job.data_vars), len(groups)))
+            for job in jobs
+        ]
+        return cls(append_dim=append_dim, variable_groups=tuple(groups), runs=_runs(entries))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_regions(cls, data: Any) -> Any:
+        """Reads a record written before runs: one `(start, stop, group)` per job."""
+        if isinstance(data, dict) and "regions" in data:
+            data = {k: v for k, v in data.items() if k != "regions"} | {"runs": _runs(data["regions"])}
+        return data
 
     def __len__(self) -> int:
-        return len(self.regions)
+        return sum(count * len(groups) for _, _, count, groups in self.runs)
 
     def __iter__(self) -> Iterator[tuple[slice, tuple[str, ...]]]:  # ty: ignore[incompatible-method-override]
-        for start, stop, group in self.regions:
-            yield slice(start, stop), self.variable_groups[group]
+        for first, size, count, groups in self.runs:
+            for start in range(first, first + size * count, size):
+                for group in groups:
+                    yield slice(start, start + size), self.variable_groups[group]
 
     @property
     def keys(self) -> list[str]:
@@ -58,14 +73,34 @@ class PlannedJobs(FrozenBaseModel):
     def differences(self, other: "PlannedJobs") -> str:
         """`other` against this list, in a few words: what a person needs to see what changed."""
         mine, theirs = self.keys, other.keys
-        removed = [k for k in mine if k not in set(theirs)]
-        added = [k for k in theirs if k not in set(mine)]
+        mine_set, theirs_set = set(mine), set(theirs)
+        removed = [k for k in mine if k not in theirs_set]
+        added = [k for k in theirs if k not in mine_set]
         parts = [f"{len(mine)} jobs planned, {len(theirs)} now"]
         if removed:
             parts.append(f"{len(removed)} gone (e.g. {removed[0]})")
         if added:
             parts.append(f"{len(added)} new (e.g. {added[0]})")
         return "; ".join(parts)
+
+
+def _runs(entries: Iterable[Sequence[int]]) -> tuple[tuple[int, int, int, tuple[int, ...]], ...]:
+    """`(start, stop, group)` per job, in order, as runs of shards (see PlannedJobs)."""
+    per_region: list[tuple[int, int, list[int]]] = []  # consecutive jobs of one region
+    for start, stop, group in entries:
+        if per_region and per_region[-1][:2] == (start, stop):
+            per_region[-1][2].append(group)
+        else:
+            per_region.append((start, stop, [group]))
+    runs: list[tuple[int, int, int, tuple[int, ...]]] = []
+    for start, stop, groups in per_region:
+        if runs:
+            first, size, count, run_groups = runs[-1]
+            if stop - start == size and start == first + size * count and tuple(groups) == run_groups:
+                runs[-1] = (first, size, count + 1, run_groups)
+                continue
+        runs.append((start, stop - start, 1, tuple(groups)))
+    return tuple(runs)
 
 
 class PlanRecord(FrozenBaseModel):
@@ -116,6 +151,11 @@ class _JsonObjects:
 
     def read_bytes(self, name: str) -> bytes:
         return bytes(obstore.get(self._store, name).bytes())
+
+    def read_many(self, names: Sequence[str]) -> list[bytes]:
+        """Several objects at once (a join reads thousands: one at a time, object-store latency adds up)."""
+        with ThreadPoolExecutor(READ_CONCURRENCY) as pool:
+            return list(pool.map(self.read_bytes, names))
 
     def write_bytes(self, name: str, data: bytes) -> None:
         obstore.put(self._store, name, data)

@@ -1,4 +1,4 @@
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import icechunk
 import xarray as xr
@@ -67,18 +67,19 @@ def publish_icechunk(
     branch: str,
     base_snapshot: str,
     plan_snapshot: str,
-    forks: Callable[[], list[icechunk.ForkSession]],
+    forks: Callable[[], Iterable[list[icechunk.ForkSession]]],
     final: xr.Dataset,
     message: str,
 ) -> str:
-    """Merge the forks into one commit on `branch` holding the final metadata, then move main there.
+    """Merge the forks (batch by batch) into one commit on `branch` holding the final metadata, then move main there.
 
     Moving main is a compare-and-swap against the snapshot the plan started from. Re-runnable.
     """
     tip = repo.lookup_branch(branch)
     if tip == plan_snapshot:
         session = repo.writable_session(branch)
-        session.merge(*forks())
+        for batch in forks():
+            session.merge(*batch)
         write_metadata(final, session.store)
         joined = session.commit(message, metadata={"stage": "joined"})
     else:

@@ -186,19 +186,24 @@ class RegionJob[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
             if len(contains) and not values.isin(contains).any():
                 continue
             regions.append(region)
-        jobs = [
+        groups = [
             cls(
                 template_ds=template_ds,
                 data_vars=tuple(group),
                 append_dim=append_dim,
-                region=region,
+                region=slice(0, 0),
                 source_url=source_url,
                 published_extent=published_extent,
             )
-            for region in regions
             for group in cls.source_groups(data_vars)
         ]
+        jobs = [group.for_region(region) for region in regions for group in groups]
         return worker_share(jobs, worker_index, workers_total)
+
+    def for_region(self, region: slice) -> Self:
+        """This job for another region, without validating its fields again (a backfill plans thousands of jobs)."""
+        values: dict[str, Any] = {**self.__dict__, "region": region}
+        return type(self).model_construct(None, **values)
 
     @property
     def key(self) -> str:

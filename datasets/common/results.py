@@ -1,4 +1,4 @@
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -66,23 +66,31 @@ class VariableResult(FrozenBaseModel):
         return max((timestamp(v) for v in self.coverage), default=None)
 
     def merge(self, other: "VariableResult") -> "VariableResult":
-        assert self.name == other.name, f"cannot merge results of {self.name} and {other.name}"
-        coverage = {k: dict(v) for k, v in self.coverage.items()}
-        for key, maxima in other.coverage.items():
-            existing = coverage.setdefault(key, {})
-            for dim, value in maxima.items():
-                existing[dim] = value if dim not in existing else max(existing[dim], value)
-        counters = dict(self.counters)
-        for key, count in other.counters.items():
-            counters[key] = counters.get(key, 0) + count
-        return VariableResult(
-            name=self.name,
-            succeeded=self.succeeded + other.succeeded,
-            not_found=self.not_found + other.not_found,
-            read_failed=self.read_failed + other.read_failed,
+        return VariableResult.combine([self, other])
+
+    @classmethod
+    def combine(cls, parts: Sequence["VariableResult"]) -> "VariableResult":
+        """The results of one variable from many jobs, in one pass (merging pairwise copies the coverage each time)."""
+        assert parts, "nothing to combine"
+        for part in parts:
+            assert part.name == parts[0].name, f"cannot merge results of {parts[0].name} and {part.name}"
+        coverage: dict[str, dict[str, Any]] = {}
+        counters: dict[str, int] = {}
+        for part in parts:
+            for key, maxima in part.coverage.items():
+                existing = coverage.setdefault(key, {})
+                for dim, value in maxima.items():
+                    existing[dim] = value if dim not in existing else max(existing[dim], value)
+            for key, count in part.counters.items():
+                counters[key] = counters.get(key, 0) + count
+        return cls(
+            name=parts[0].name,
+            succeeded=sum(p.succeeded for p in parts),
+            not_found=tuple(f for p in parts for f in p.not_found),
+            read_failed=tuple(f for p in parts for f in p.read_failed),
             coverage=coverage,
             counters=counters,
-            retries=self.retries + other.retries,
+            retries=sum(p.retries for p in parts),
         )
 
 
@@ -124,8 +132,8 @@ def build_variable_result(
 
 
 def merge_results(results: Iterable[Mapping[str, VariableResult]]) -> dict[str, VariableResult]:
-    merged: dict[str, VariableResult] = {}
+    parts: dict[str, list[VariableResult]] = {}
     for result in results:
         for name, variable_result in result.items():
-            merged[name] = merged[name].merge(variable_result) if name in merged else variable_result
-    return merged
+            parts.setdefault(name, []).append(variable_result)
+    return {name: v[0] if len(v) == 1 else VariableResult.combine(v) for name, v in parts.items()}
