@@ -6,6 +6,7 @@ from datasets.common.errors import UserInputError
 
 def _load() -> list[DynamicalDataset[Any, Any]]:
     from datasets.dwd.icon_eu.forecast import dwd_icon_eu_forecast
+    from datasets.ecmwf.aifs_single.forecast import ecmwf_aifs_single_forecast
     from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree import ecmwf_ifs_ens_forecast_15_day_0_25_degree
     from datasets.example import example_gfs_coarse_forecast
     from datasets.noaa.gefs.forecast_35_day import noaa_gefs_forecast_35_day
@@ -22,6 +23,7 @@ def _load() -> list[DynamicalDataset[Any, Any]]:
         dwd_icon_eu_forecast(),
         noaa_gefs_forecast_35_day(),
         ecmwf_ifs_ens_forecast_15_day_0_25_degree(),
+        ecmwf_aifs_single_forecast(),
         example_gfs_coarse_forecast(),
         noaa_gfs_forecast_virtual(),
         noaa_hrrr_forecast_48_hour_virtual(),
