@@ -13,6 +13,7 @@ def _load() -> list[DynamicalDataset[Any, Any]]:
     from datasets.noaa.gfs.analysis import noaa_gfs_analysis
     from datasets.noaa.gfs.forecast import noaa_gfs_forecast
     from datasets.noaa.gfs.forecast_virtual import noaa_gfs_forecast_virtual
+    from datasets.noaa.hrrr.analysis import noaa_hrrr_analysis
     from datasets.noaa.hrrr.forecast_48_hour import noaa_hrrr_forecast_48_hour
     from datasets.noaa.hrrr.forecast_48_hour_virtual import noaa_hrrr_forecast_48_hour_virtual
 
@@ -20,6 +21,7 @@ def _load() -> list[DynamicalDataset[Any, Any]]:
         noaa_gfs_forecast(),
         noaa_gfs_analysis(),
         noaa_hrrr_forecast_48_hour(),
+        noaa_hrrr_analysis(),
         dwd_icon_eu_forecast(),
         noaa_gefs_forecast_35_day(),
         ecmwf_ifs_ens_forecast_15_day_0_25_degree(),

@@ -51,6 +51,8 @@ def print_info(dataset: DynamicalDataset[Any, Any], store: str | None) -> None:
     console.print(f"store: {dataset.primary_store(store).url}")
     console.print(f"source: {dataset.source_url()}")
     table = Table("variable", "units", "step", "chunks", "chunk MB raw", "shards", "shard MB raw")
+    table.columns[0].no_wrap = True  # names and units are never cut
+    table.columns[1].overflow = "fold"
     for var in config.data_vars:
         encoding = var.encoding
         table.add_row(

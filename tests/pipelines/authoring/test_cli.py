@@ -54,6 +54,11 @@ def test_scaffold_in_a_copy_of_the_project_passes_lint_types_and_its_tests(tmp_p
     dynamical_dataset.write_text(dynamical_dataset.read_text().replace("deployable=False", "deployable=True"))
     run_in_copy(copy, "uv run main render-argo")
     assert (copy / "argo" / "acme-widget-forecast-35-day" / "workflow-template.yaml").is_file()
+    # A deployed dataset has its page and README row (the integration guide's last step; a test checks both).
+    page = "docs/datasets/acme-widget-forecast-35-day.md"
+    (copy / page).write_text("# acme-widget-forecast-35-day\n\nWhere its source is and what it holds.\n")
+    with (copy / "README.md").open("a") as readme:
+        readme.write(f"\n| [`acme-widget-forecast-35-day`]({page}) | Acme's widget model |\n")
 
     run_in_copy(copy, "uv run ruff format --check . && uv run ruff check . && uv run ty check")
     tested = run_in_copy(

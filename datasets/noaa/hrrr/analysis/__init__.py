@@ -1,0 +1,3 @@
+from datasets.noaa.hrrr.analysis.dynamical_dataset import noaa_hrrr_analysis
+
+__all__ = ["noaa_hrrr_analysis"]

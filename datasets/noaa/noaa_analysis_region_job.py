@@ -1,0 +1,105 @@
+"""A NOAA analysis: an hourly time series read from the first hours of successive forecast runs.
+
+For a time t, instant variables come from the run initialized at floor(t, run interval) (lead 0 at an init
+time) and windowed variables from the run initialized at floor(t - 1 h, run interval), whose windows start at
+that init. The two kinds read different files at init times, so they are separate source groups (and jobs).
+Combine with a forecast region job for the source's file layout and grid: `class X(NoaaAnalysisRegionJob,
+ForecastRegionJob)`.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+import zarr
+from zarr.abc.store import Store
+
+from datasets.common.results import VariableResult
+from datasets.common.timestamps import timedelta, timestamp
+from datasets.noaa.noaa_region_job import NoaaDataVar, NoaaRegionJob, NoaaSourceFileCoord
+
+HOUR = timedelta("1h")
+# An update re-checks this many published positions and fetches again from the first one missing values.
+RECHECK_POSITIONS = 6
+
+
+class AnalysisTimeMixin(NoaaSourceFileCoord):
+    """Inherit first, before a forecast's source file coord: the file's values sit at its valid time."""
+
+    def out_loc(self) -> Mapping[str, pd.Timestamp]:
+        return {"time": self.init_time + self.lead_time}
+
+
+def needs_previous_step(data_var: NoaaDataVar) -> bool:
+    return data_var.internal_attrs.deaccumulate_to_rate or data_var.internal_attrs.deaverage
+
+
+class NoaaAnalysisRegionJob[SFC: NoaaSourceFileCoord](NoaaRegionJob[SFC]):
+    # How often the source starts a run (and its windows restart).
+    run_interval: ClassVar[pd.Timedelta]
+    step_dim: ClassVar[str] = "time"
+
+    @classmethod
+    def source_init_time(cls, time: pd.Timestamp, windowed: bool) -> pd.Timestamp:
+        return timestamp((time - HOUR if windowed else time).floor(cls.run_interval))
+
+    @classmethod
+    def source_groups(cls, data_vars: Sequence[NoaaDataVar]) -> Sequence[Sequence[NoaaDataVar]]:
+        instant = [v for v in data_vars if v.internal_attrs.window_kind is None]
+        windowed = [v for v in data_vars if v.internal_attrs.window_kind is not None]
+        return [group for group in (instant, windowed) if group]
+
+    def get_processing_region(self) -> slice:
+        """One step before the region, so a deaccumulation has its predecessor."""
+        return slice(max(0, self.region.start - 1), self.region.stop)
+
+    def region_to_write(self, store: Store) -> slice:
+        """For an update: keep the published positions of the shard, except any of the last few that lack values."""
+        if self.published_extent <= self.region.start:
+            return self.region
+        recheck = slice(max(self.region.start, self.published_extent - RECHECK_POSITIONS), self.published_extent)
+        complete = np.logical_and.reduce([positions_with_values(store, v.name, recheck) for v in self.data_vars])
+        missing = np.flatnonzero(~complete)
+        start = recheck.start + int(missing[0]) if missing.size else recheck.stop
+        return slice(min(start, self.region.stop), self.region.stop)
+
+    def generate_source_file_coords(
+        self, processing_region_ds: xr.Dataset, data_var_group: Sequence[NoaaDataVar]
+    ) -> Sequence[SFC]:
+        """One file per time; the padding step before the region only for variables that need it."""
+        windowed = data_var_group[0].internal_attrs.window_kind is not None
+        times = pd.DatetimeIndex(processing_region_ds["time"].values)
+        padded = self.get_processing_region().start < self.region.start
+        coords = []
+        for i, time in enumerate(times):
+            wanted = data_var_group
+            if padded and i == 0:
+                wanted = [v for v in data_var_group if needs_previous_step(v)]
+                if not wanted or time.floor(self.run_interval) == time:  # after a reset the predecessor is unused
+                    continue
+            init_time = self.source_init_time(timestamp(time), windowed)
+            coords.append(self.source_file_coord(init_time, timestamp(time) - init_time, wanted))
+        return coords
+
+    @classmethod
+    def update_template_with_results(
+        cls, template_ds: xr.Dataset, results: Mapping[str, VariableResult], append_dim: str
+    ) -> xr.Dataset:
+        """Trim to the last time the instant variables were written: a time's windowed values come from the run
+        before, which is out before the time's own analysis, and a time is published once its analysis is."""
+        instant = {name: r for name, r in results.items() if template_ds[name].attrs.get("step_type") == "instant"}
+        return super().update_template_with_results(template_ds, instant or results, append_dim)
+
+    def read_data(self, coord: SFC, data_var: NoaaDataVar) -> np.ndarray:
+        if data_var.internal_attrs.expected_field(coord.lead_time) not in coord.fields:
+            return np.full((self.grid.nj, self.grid.ni), np.nan, dtype=np.float32)
+        return super().read_data(coord, data_var)
+
+
+def positions_with_values(store: Store, name: str, positions: slice) -> np.ndarray:
+    """Per append-dim position: whether the first spatial chunk of the stored variable holds any value."""
+    array = zarr.open_array(store=store, path=name, mode="r", zarr_format=3)
+    sample = np.asarray(array[(positions, *(slice(0, size) for size in array.chunks[1:]))])
+    return np.isfinite(sample).any(axis=tuple(range(1, sample.ndim)))
