@@ -83,6 +83,9 @@ class NoaaGefsAnalysisRegionJob(NoaaAnalysisRegionJob[NoaaSourceFileCoord]):
     default_source_url: ClassVar[str] = S3_BASE_URL
     source_file_coord_class: ClassVar[type[NoaaSourceFileCoord]] = GefsAnalysisSourceFileCoord
     run_interval: ClassVar[pd.Timedelta] = timedelta("6h")
+    # The eras' switch dates (see template_config.py).
+    reforecast_end: ClassVar[pd.Timestamp] = REFORECAST_END
+    operational_start: ClassVar[pd.Timestamp] = OPERATIONAL_START
     grids: ClassVar[Mapping[GefsFileType, GridSpec]] = GEFS_GRIDS
     grid: ClassVar[GridSpec] = GridSpec.global_latitude_longitude(0.25)
     # A region of one variable is 2881 x 721 x 1440 float32 (12 GB): process it in blocks of whole shards.
@@ -97,21 +100,21 @@ class NoaaGefsAnalysisRegionJob(NoaaAnalysisRegionJob[NoaaSourceFileCoord]):
     def source_init_time(cls, time: pd.Timestamp, windowed: bool) -> pd.Timestamp:
         """Reforecast runs are daily and have no lead 0: a time up to 2020-01-01T00 reads leads 3-24 h of the
         00 UTC run before it."""
-        if time - HOUR < REFORECAST_END:
+        if time - HOUR < cls.reforecast_end:
             return timestamp((time - HOUR).floor(REFORECAST_RUN_INTERVAL))
         return super().source_init_time(time, windowed)
 
     def source_available(self, init_time: pd.Timestamp, data_var_group: Sequence[GefsDataVar]) -> bool:
-        if init_time >= OPERATIONAL_START:
+        if init_time >= self.operational_start:
             return True
-        reforecast = REFORECAST_START <= init_time < REFORECAST_END
+        reforecast = REFORECAST_START <= init_time < self.reforecast_end
         return reforecast and not any(v.name in REFORECAST_ABSENT for v in data_var_group)
 
     def source_file_coord(
         self, init_time: pd.Timestamp, lead_time: pd.Timedelta, data_var_group: Sequence[GefsDataVar]
     ) -> NoaaSourceFileCoord:
         assert self.source_url is not None, "source_url must be resolved (DynamicalDataset.source_url) for a job"
-        if init_time >= REFORECAST_END:
+        if init_time >= self.reforecast_end:
             return gefs_source_file_coord(
                 GefsAnalysisSourceFileCoord, self.source_url, init_time, lead_time, 0, data_var_group
             )
