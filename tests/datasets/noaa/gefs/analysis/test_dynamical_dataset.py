@@ -4,17 +4,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 from datasets.common.timestamps import timedelta
 from datasets.noaa.gefs.analysis.template_config import GEFS_ANALYSIS_DATA_VARS
 from pipelines.demo.range_server import RangeServer
-from pipelines.local import run_local
 from steps.context import StepContext
-from steps.join import join
-from steps.plan import plan
-from steps.run_request import RunRequest
 from steps.validate import validate
-from steps.write import write
 from tests.support.gefs_analysis_archive import (
     START,
     TEST_OPERATIONAL_START,
@@ -23,7 +19,7 @@ from tests.support.gefs_analysis_archive import (
     small_grid_gefs_analysis_dataset,
     write_gefs_analysis_archive,
 )
-from tests.support.runs import read_main
+from tests.support.runs import update_after_backfill
 
 REFORECAST_INITS = [START - timedelta("24h"), START]
 OPERATIONAL_INITS = list(pd.date_range(TEST_OPERATIONAL_START, periods=7, freq="6h"))  # to 2020-01-03T00
@@ -40,28 +36,18 @@ def test_update_after_backfill_appends_new_times_refetches_a_late_one_and_publis
     late = archive / operational_path(late_init, timedelta("3h"))
     late.rename(late.with_suffix(".late"))
     server = http_archive(archive)
-    store_url = str(tmp_path / "store.icechunk")
-    context = StepContext.create(small_grid_gefs_analysis_dataset(tmp_path / "template", server.base_url), store_url)
-    run_local(
-        context,
-        RunRequest(operation="backfill", run_id="b", append_dim_end=LAST_BACKFILLED + timedelta("3h")),
-        show_progress=False,
+    context = StepContext.create(
+        small_grid_gefs_analysis_dataset(tmp_path / "template", server.base_url), str(tmp_path / "store.icechunk")
     )
-    before = read_main(store_url)
-    assert before.sizes["time"] == 18
-    assert np.isnan(before["temperature_2m"].values[17]).all()
-    assert np.isfinite(before["temperature_2m"].values[16]).all()
 
-    late.with_suffix(".late").rename(late)
-    server.requests.clear()
-    plan(context, RunRequest(operation="update", run_id="u"), now=START + timedelta("76h"))
-    write(context, run_id="u", worker_index=0)
-    unpublished = read_main(store_url)
-    for name in before.data_vars:
-        np.testing.assert_array_equal(unpublished[name].values, before[name].values, err_msg=str(name))
-    assert join(context, run_id="u").published
+    def before_update(before: xr.Dataset) -> None:
+        assert before.sizes["time"] == 18
+        assert np.isnan(before["temperature_2m"].values[17]).all()
+        assert np.isfinite(before["temperature_2m"].values[16]).all()
+        late.with_suffix(".late").rename(late)
+        server.requests.clear()
 
-    ds = read_main(store_url)
+    _, ds = update_after_backfill(context, LAST_BACKFILLED + timedelta("3h"), START + timedelta("76h"), before_update)
     times = list(pd.DatetimeIndex(ds["time"].values))
     assert times == list(pd.date_range(START, periods=26, freq="3h"))  # to 2020-01-03T03, lead 3 h of the last run
     for var in GEFS_ANALYSIS_DATA_VARS:
