@@ -1,4 +1,3 @@
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,18 +34,6 @@ OPERATIONAL_INITS = list(pd.date_range(TEST_OPERATIONAL_START, END, freq="6h"))
 BY_NAME = {v.name: v for v in GEFS_ANALYSIS_DATA_VARS}
 
 
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("gefs-analysis-archive")
-    write_gefs_analysis_archive(root, REFORECAST_INITS, OPERATIONAL_INITS)
-    return root
-
-
-@pytest.fixture
-def template_ds(tmp_path: Path) -> xr.Dataset:
-    return rendered_template(SmallGridGefsAnalysisTemplateConfig(template_dir=tmp_path / "template"), END)
-
-
 def process_all(template_ds: xr.Dataset, store: Store, source_url: str) -> dict[str, VariableResult]:
     jobs = SmallGridGefsAnalysisRegionJob.get_jobs(template_ds, "time", GEFS_ANALYSIS_DATA_VARS, source_url=source_url)
     assert len(jobs) == 2 * len(GEFS_ANALYSIS_DATA_VARS)  # one job per shard and variable
@@ -55,10 +42,11 @@ def process_all(template_ds: xr.Dataset, store: Store, source_url: str) -> dict[
 
 @pytest.mark.slow
 def test_every_value_exact_across_both_layouts_and_bad_files_stay_nan_and_are_listed(
-    archive: Path, template_ds: xr.Dataset, tmp_path: Path, http_archive: Callable[[Path], RangeServer]
+    tmp_path: Path, http_archive: Callable[[Path], RangeServer]
 ) -> None:
-    damaged = tmp_path / "damaged"
-    shutil.copytree(archive, damaged)
+    template_ds = rendered_template(SmallGridGefsAnalysisTemplateConfig(template_dir=tmp_path / "template"), END)
+    damaged = tmp_path / "archive"  # complete but for the three files damaged below
+    write_gefs_analysis_archive(damaged, REFORECAST_INITS, OPERATIONAL_INITS)
     missing_reforecast = reforecast_path(BY_NAME["temperature_2m"], START)  # 2019-12-31T03 .. 2020-01-01T00
     (damaged / missing_reforecast).unlink()
     missing_operational = operational_path(TEST_OPERATIONAL_START + timedelta("12h"), timedelta("3h"))  # s file
