@@ -6,8 +6,10 @@ from datasets.common.errors import UserInputError
 
 def _load() -> list[DynamicalDataset[Any, Any]]:
     from datasets.dwd.icon_eu.forecast import dwd_icon_eu_forecast
+    from datasets.ecmwf.aifs_single.forecast import ecmwf_aifs_single_forecast
     from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree import ecmwf_ifs_ens_forecast_15_day_0_25_degree
     from datasets.example import example_gfs_coarse_forecast
+    from datasets.noaa.gefs.analysis import noaa_gefs_analysis
     from datasets.noaa.gefs.forecast_35_day import noaa_gefs_forecast_35_day
     from datasets.noaa.gfs.analysis import noaa_gfs_analysis
     from datasets.noaa.gfs.forecast import noaa_gfs_forecast
@@ -23,7 +25,9 @@ def _load() -> list[DynamicalDataset[Any, Any]]:
         noaa_hrrr_analysis(),
         dwd_icon_eu_forecast(),
         noaa_gefs_forecast_35_day(),
+        noaa_gefs_analysis(),
         ecmwf_ifs_ens_forecast_15_day_0_25_degree(),
+        ecmwf_aifs_single_forecast(),
         example_gfs_coarse_forecast(),
         noaa_gfs_forecast_virtual(),
         noaa_hrrr_forecast_48_hour_virtual(),

@@ -1,6 +1,6 @@
 """How variables of ECMWF open data are declared: where each is in a file's JSON-lines `.index`."""
 
-from typing import Literal, Unpack
+from typing import Any, Literal, Unpack
 
 import pandas as pd
 
@@ -13,6 +13,7 @@ from datasets.common.config_models import (
 )
 from datasets.common.transforms.deaccumulation import NEGATIVE_RATE_TOLERANCE
 from datasets.common.transforms.units import UnitConversion
+from datasets.ecmwf.ecmwf_parameters import STANDARD_VARIABLES
 
 
 class IndexParamOverride(FrozenBaseModel):
@@ -21,6 +22,14 @@ class IndexParamOverride(FrozenBaseModel):
     first: pd.Timedelta
     last: pd.Timedelta
     param: str
+
+
+class SourceScale(FrozenBaseModel):
+    """The source published the variable in other units before an init time: its values times `factor` are in the
+    units of later ones (e.g. metres of water before millimetres)."""
+
+    before: pd.Timestamp
+    factor: float
 
 
 class EcmwfInternalAttrs(BaseInternalAttrs):
@@ -32,6 +41,7 @@ class EcmwfInternalAttrs(BaseInternalAttrs):
     index_param_overrides: tuple[IndexParamOverride, ...] = ()
     values_at_lead_0: bool = True
     available_from: pd.Timestamp | None = None  # the first init time the source publishes it for
+    source_scales: tuple[SourceScale, ...] = ()
 
     @property
     def has_hour_0_values(self) -> bool:
@@ -42,6 +52,12 @@ class EcmwfInternalAttrs(BaseInternalAttrs):
             if override.first <= lead_time <= override.last:
                 return override.param
         return self.index_param
+
+    def source_scale_at(self, init_time: pd.Timestamp) -> float | None:
+        """The factor a message of this init time is read with, if its units differ from the later ones."""
+        factors = [s.factor for s in self.source_scales if init_time < s.before]
+        assert len(factors) <= 1, f"source scales overlap at {init_time}: {self.source_scales}"
+        return factors[0] if factors else None
 
     def available(self, init_time: pd.Timestamp, lead_time: pd.Timedelta) -> bool:
         if self.available_from is not None and init_time < self.available_from:
@@ -54,11 +70,13 @@ type EcmwfDataVar = DataVar[EcmwfInternalAttrs]
 
 class EcmwfVariables(DataVarDeclarations):
     """Declares a dataset's ECMWF variables: their shared encoding and, by keyword, each variable's name,
-    attributes, `.index` identity (the param is the variable's short name) and transforms."""
+    attributes, `.index` identity (the param is the variable's short name unless `param` says otherwise) and
+    transforms."""
 
     def var(
         self,
         *,
+        param: str | None = None,
         levtype: Literal["sfc", "pl"] = "sfc",
         levelist: str | None = None,
         index_param_overrides: tuple[IndexParamOverride, ...] = (),
@@ -67,6 +85,7 @@ class EcmwfVariables(DataVarDeclarations):
         negative_rate_tolerance: float = NEGATIVE_RATE_TOLERANCE,
         unit_conversion: UnitConversion | None = None,
         available_from: pd.Timestamp | None = None,
+        source_scales: tuple[SourceScale, ...] = (),
         keep_mantissa_bits: int | Literal["no-rounding"] = 7,
         **declaration: Unpack[DataVarDeclaration],
     ) -> EcmwfDataVar:
@@ -74,7 +93,7 @@ class EcmwfVariables(DataVarDeclarations):
         lead time."""
         return self.declare(
             EcmwfInternalAttrs(
-                index_param=declaration["short_name"],
+                index_param=param or declaration["short_name"],
                 index_levtype=levtype,
                 index_levelist=levelist,
                 index_param_overrides=index_param_overrides,
@@ -83,7 +102,13 @@ class EcmwfVariables(DataVarDeclarations):
                 negative_rate_tolerance=negative_rate_tolerance,
                 unit_conversion=unit_conversion,
                 available_from=available_from,
+                source_scales=source_scales,
                 keep_mantissa_bits=keep_mantissa_bits,
             ),
             **declaration,
         )
+
+    def standard(self, name: str, **overrides: Any) -> EcmwfDataVar:
+        """The variable `name` as ecmwf_parameters.STANDARD_VARIABLES declares it, with `overrides` (keywords of
+        `var`) for what this dataset's source does differently."""
+        return self.var(**(STANDARD_VARIABLES[name] | overrides))

@@ -45,6 +45,10 @@ class NoaaAnalysisRegionJob[SFC: NoaaSourceFileCoord](NoaaRegionJob[SFC]):
     def source_init_time(cls, time: pd.Timestamp, windowed: bool) -> pd.Timestamp:
         return timestamp((time - HOUR if windowed else time).floor(cls.run_interval))
 
+    def source_available(self, init_time: pd.Timestamp, data_var_group: Sequence[NoaaDataVar]) -> bool:
+        """Whether the archive has the group's file of this init (a source with gaps says no)."""
+        return True
+
     @classmethod
     def source_groups(cls, data_vars: Sequence[NoaaDataVar]) -> Sequence[Sequence[NoaaDataVar]]:
         instant = [v for v in data_vars if v.internal_attrs.window_kind is None]
@@ -80,6 +84,8 @@ class NoaaAnalysisRegionJob[SFC: NoaaSourceFileCoord](NoaaRegionJob[SFC]):
                 if not wanted or time.floor(self.run_interval) == time:  # after a reset the predecessor is unused
                     continue
             init_time = self.source_init_time(timestamp(time), windowed)
+            if not self.source_available(init_time, wanted):
+                continue
             coords.append(self.source_file_coord(init_time, timestamp(time) - init_time, wanted))
         return coords
 

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,12 @@ import xarray as xr
 
 from datasets.common.dynamical_dataset import DynamicalDataset
 from datasets.common.storage import open_repository, parse_store_config
+from pipelines.local import run_local
+from steps.context import StepContext
+from steps.join import join
+from steps.plan import plan
+from steps.run_request import RunRequest
+from steps.write import write
 from tests.support.synthetic_dataset import FREQUENCY, START
 
 INITS = pd.date_range(START, periods=6, freq=FREQUENCY)
@@ -60,3 +67,24 @@ def run_cli(
 
 def load_json(path: Path) -> dict:
     return json.loads(path.read_text())
+
+
+def update_after_backfill(
+    context: StepContext,
+    backfill_end: pd.Timestamp,
+    now: pd.Timestamp,
+    before_update: Callable[[xr.Dataset], None],
+) -> tuple[xr.Dataset, xr.Dataset]:
+    """Backfill to `backfill_end`, hand what is published to `before_update` (to check it, put late files in place),
+    then update at `now`: what is published stays as it was until the join, which publishes. (before, after)."""
+    store_url = context.store.url
+    run_local(context, RunRequest(operation="backfill", run_id="b", append_dim_end=backfill_end), show_progress=False)
+    before = read_main(store_url)
+    before_update(before)
+    plan(context, RunRequest(operation="update", run_id="u"), now=now)
+    write(context, run_id="u", worker_index=0)
+    unpublished = read_main(store_url)
+    for name in before.data_vars:
+        np.testing.assert_array_equal(unpublished[name].values, before[name].values, err_msg=str(name))
+    assert join(context, run_id="u").published
+    return before, read_main(store_url)

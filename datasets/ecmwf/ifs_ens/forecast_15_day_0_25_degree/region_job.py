@@ -1,89 +1,54 @@
 """IFS ENS open data: one file per lead time holding every member; the JSON-lines `.index` gives exact ranges."""
 
-import hashlib
-import itertools
-import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import numpy as np
 import pandas as pd
 import xarray as xr
-from pydantic import PrivateAttr
 
-from datasets.common.config_models import FrozenBaseModel
-from datasets.common.errors import SourceNotFoundError, SourceReadError
-from datasets.common.region_job import RegionJob
-from datasets.common.results import SourceFault
-from datasets.common.source_file import SourceFileCoord, download_fields
-from datasets.common.source_groups import group_variables
-from datasets.common.sources.ecmwf_index import EcmwfIndexEntry, parse_ecmwf_index, select_ecmwf_entry
-from datasets.common.sources.fetch import ByteRange, cache_dir, fetch_bytes, join_url
-from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, message_at_start
-from datasets.common.timestamps import timedelta
-from datasets.ecmwf.ecmwf_variables import EcmwfDataVar
+from datasets.common.timestamps import timestamp
+from datasets.ecmwf.ecmwf_region_job import (
+    S3_BASE_URL,
+    EcmwfRegionJob,
+    EcmwfSourceFileCoord,
+    IndexKey,
+    open_data_stem,
+)
 
-S3_BASE_URL = "https://ecmwf-forecasts.s3.eu-central-1.amazonaws.com"
+__all__ = ["S3_BASE_URL", "EcmwfIfsEnsForecast15Day025DegreeRegionJob", "IfsEnsSourceFileCoord", "IndexKey"]
+
 # From IFS cycle 50r1 the ENS control is the one `oper` forecast: published as oper-fc (type fc), not enfo cf.
-CONTROL_IN_OPER_FROM = pd.Timestamp("2026-05-12T06:00")
+CONTROL_IN_OPER_FROM = timestamp("2026-05-12T06:00")
 
 
-class IndexKey(FrozenBaseModel):
-    param: str
-    levtype: str
-    levelist: str | None
+class IfsEnsSourceFileCoord(EcmwfSourceFileCoord):
+    """One member's fields in one lead time's file."""
 
-
-def index_key(data_var: EcmwfDataVar, lead_time: pd.Timedelta) -> IndexKey:
-    attrs = data_var.internal_attrs
-    return IndexKey(param=attrs.index_param_at(lead_time), levtype=attrs.index_levtype, levelist=attrs.index_levelist)
-
-
-class IfsEnsSourceFileCoord(SourceFileCoord):
-    """One member's fields in one lead time's file, in the order they are stored in the local copy."""
-
-    base_url: str
-    init_time: pd.Timestamp
-    lead_time: pd.Timedelta
     ensemble_member: int
-    fields: tuple[IndexKey, ...]
 
     @property
     def control_in_oper(self) -> bool:
         return self.ensemble_member == 0 and self.init_time >= CONTROL_IN_OPER_FROM
 
+    @property
+    def index_member(self) -> int:
+        return self.ensemble_member
+
+    @property
+    def message_member(self) -> int | None:
+        # An oper-fc message is a single forecast with no ensemble number to check.
+        return None if self.control_in_oper else self.ensemble_member
+
     def relative_stem(self) -> str:
-        init = self.init_time
-        hours = int(self.lead_time / timedelta("1h"))
-        stream, kind = ("oper", "oper-fc") if self.control_in_oper else ("enfo", "enfo-ef")
-        return f"{init:%Y%m%d}/{init:%H}z/ifs/0p25/{stream}/{init:%Y%m%d%H}0000-{hours}h-{kind}"
-
-    def get_url(self) -> str:
-        return join_url(self.base_url, self.relative_stem() + ".grib2")
-
-    def index_url(self) -> str:
-        return join_url(self.base_url, self.relative_stem() + ".index")
+        if self.control_in_oper:
+            return open_data_stem(self.init_time, self.lead_time, "ifs/0p25/oper", "oper-fc")
+        return open_data_stem(self.init_time, self.lead_time, "ifs/0p25/enfo", "enfo-ef")
 
     def out_loc(self) -> Mapping[str, Any]:
-        return {"init_time": self.init_time, "lead_time": self.lead_time, "ensemble_member": self.ensemble_member}
-
-    def local_name(self) -> str:
-        digest = hashlib.sha256("|".join(str(f) for f in self.fields).encode()).hexdigest()[:12]
-        return f"{self.relative_stem().replace('/', '_')}.m{self.ensemble_member}.{digest}.grib2"
+        return {**super().out_loc(), "ensemble_member": self.ensemble_member}
 
 
-def field_range(entries: Sequence[EcmwfIndexEntry], key: IndexKey, member: int) -> ByteRange | SourceFault:
-    try:
-        return select_ecmwf_entry(entries, key.param, None, member, key.levtype, key.levelist).byte_range
-    except (SourceNotFoundError, SourceReadError) as e:
-        return SourceFault.of(e)
-
-
-class EcmwfIfsEnsForecast15Day025DegreeRegionJob(RegionJob[EcmwfDataVar, IfsEnsSourceFileCoord]):
-    default_source_url: ClassVar[str] = S3_BASE_URL
-    grid: ClassVar[GridSpec] = GridSpec.global_latitude_longitude(0.25, first_longitude=180.0)
-    # ECMWF asks for at most about 8 parallel connections; each download makes one request at a time.
-    download_parallelism: ClassVar[int] = 8
+class EcmwfIfsEnsForecast15Day025DegreeRegionJob(EcmwfRegionJob[IfsEnsSourceFileCoord]):
     # One variable of one init is 85 x 51 x 721 x 1440 float32 = 18 GB. Members and leads are whole in a shard, so
     # blocks split latitude and longitude: two variables in flight hold at most 4 GiB each, a column of three
     # shards (721 x 320), and every source message is decoded 5 times.
@@ -91,79 +56,18 @@ class EcmwfIfsEnsForecast15Day025DegreeRegionJob(RegionJob[EcmwfDataVar, IfsEnsS
     memory_budget_bytes: ClassVar[int | None] = 8 * 2**30
     max_vars_per_group: ClassVar[int] = 2
 
-    _indexes: dict[str, list[EcmwfIndexEntry] | SourceNotFoundError | SourceReadError] = PrivateAttr(
-        default_factory=dict
-    )
-    _index_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-
-    @classmethod
-    def source_groups(cls, data_vars: Sequence[EcmwfDataVar]) -> Sequence[Sequence[EcmwfDataVar]]:
-        """Variables with the same availability, at most max_vars_per_group at a time."""
-        return group_variables(
-            data_vars,
-            lambda v: (v.internal_attrs.available_from, v.internal_attrs.has_hour_0_values),
-            cls.max_vars_per_group,
-        )
-
-    def generate_source_file_coords(
-        self, processing_region_ds: xr.Dataset, data_var_group: Sequence[EcmwfDataVar]
-    ) -> Sequence[IfsEnsSourceFileCoord]:
-        """One coord per (init, lead, member) that has any of the group's fields, members of a lead together."""
-        assert self.source_url is not None, "source_url must be resolved (DynamicalDataset.source_url) for a job"
-        coords = []
-        for init_time, lead_time, member in itertools.product(
-            pd.DatetimeIndex(processing_region_ds["init_time"].values),
-            pd.TimedeltaIndex(processing_region_ds["lead_time"].values),
-            processing_region_ds["ensemble_member"].values,
-        ):
-            fields = tuple(
-                index_key(v, lead_time) for v in data_var_group if v.internal_attrs.available(init_time, lead_time)
+    def coords_at(
+        self, init_time: pd.Timestamp, lead_time: pd.Timedelta, fields: tuple[IndexKey, ...], processing_ds: xr.Dataset
+    ) -> list[IfsEnsSourceFileCoord]:
+        """One coord per member, members of a lead together."""
+        assert self.source_url is not None
+        return [
+            IfsEnsSourceFileCoord(
+                base_url=self.source_url,
+                init_time=init_time,
+                lead_time=lead_time,
+                ensemble_member=int(member),
+                fields=fields,
             )
-            if fields:
-                coords.append(
-                    IfsEnsSourceFileCoord(
-                        base_url=self.source_url,
-                        init_time=init_time,
-                        lead_time=lead_time,
-                        ensemble_member=int(member),
-                        fields=fields,
-                    )
-                )
-        return coords
-
-    def index_entries(self, url: str) -> list[EcmwfIndexEntry]:
-        """The `.index` entries of the job's parameters, fetched once per job (a lead's members share them);
-        a missing or unreadable index is remembered too."""
-        params = {
-            override
-            for v in self.data_vars
-            for override in (v.internal_attrs.index_param, *(o.param for o in v.internal_attrs.index_param_overrides))
-        }
-        with self._index_lock:
-            if url not in self._indexes:
-                try:
-                    entries = parse_ecmwf_index(fetch_bytes(url).decode())
-                    self._indexes[url] = [e for e in entries if e.param in params]
-                except (SourceNotFoundError, SourceReadError) as e:
-                    self._indexes[url] = e
-            cached = self._indexes[url]
-        if isinstance(cached, Exception):
-            raise type(cached)(str(cached))
-        return cached
-
-    def download_file(self, coord: IfsEnsSourceFileCoord) -> IfsEnsSourceFileCoord:
-        """The member's fields, one request at a time (ranges that follow each other fetched together), so a
-        download holds at most one connection; a field the index lacks is recorded as not found."""
-        entries = self.index_entries(coord.index_url())
-        ranges = [field_range(entries, key, coord.ensemble_member) for key in coord.fields]
-        dest = cache_dir(str(self.template_ds.attrs["dataset_id"])) / coord.local_name()
-        return download_fields(coord, dest, ranges, coalesce_bytes=0, one_request_at_a_time=True)
-
-    def read_data(self, coord: IfsEnsSourceFileCoord, data_var: EcmwfDataVar) -> np.ndarray:
-        key = index_key(data_var, coord.lead_time)
-        if key not in coord.fields:
-            return np.full((self.grid.nj, self.grid.ni), np.nan, dtype=np.float32)
-        message = message_at_start(coord.field_bytes(coord.fields.index(key)))
-        # An oper-fc message is a single forecast with no ensemble number to check.
-        member = None if coord.control_in_oper else coord.ensemble_member
-        return decode_message(message, self.grid, ExpectedField(ensemble_member=member))
+            for member in processing_ds["ensemble_member"].values
+        ]

@@ -1,10 +1,8 @@
 from datasets.common.dynamical_dataset import DynamicalDataset, scheduled_validators
 from datasets.common.timestamps import timedelta
-from datasets.noaa.gefs.forecast_35_day.region_job import (
-    GefsSourceFileCoord,
-    NoaaGefsForecast35DayRegionJob,
-)
+from datasets.noaa.gefs.forecast_35_day.region_job import NoaaGefsForecast35DayRegionJob
 from datasets.noaa.gefs.forecast_35_day.template_config import GefsDataVar, NoaaGefsForecast35DayTemplateConfig
+from datasets.noaa.gefs.gefs_source import GefsSourceFileCoord
 
 
 def noaa_gefs_forecast_35_day() -> DynamicalDataset[GefsDataVar, GefsSourceFileCoord]:

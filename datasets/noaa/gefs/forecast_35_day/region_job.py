@@ -2,61 +2,40 @@
 
 import itertools
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from datasets.common.source_groups import group_variables
-from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, message_at_start
+from datasets.common.sources.grib import GridSpec, message_at_start
 from datasets.common.timestamps import timedelta, utc_now
-from datasets.common.transforms.regrid import regrid_bilinear
 from datasets.noaa.gefs.forecast_35_day.template_config import GefsDataVar, GefsFileType
+from datasets.noaa.gefs.gefs_source import (
+    GEFS_GRIDS,
+    S3_BASE_URL,
+    GefsSourceFileCoord,
+    expected_field,
+    field_on_grid,
+    gefs_source_file_coord,
+)
 from datasets.noaa.noaa_region_job import NoaaRegionJob, NoaaSourceFileCoord, needs_message
 
-S3_BASE_URL = "https://noaa-gefs-pds.s3.amazonaws.com"
 # Leads past 384 h (days 17 to 35, 00 UTC runs only) are published after the first 16 days. Until about this long
 # after the init time they are not requested; the next update reprocesses the latest init and fills them in.
 EXTENDED_RANGE_AFTER = timedelta("384h")
 EXTENDED_RANGE_DELAY = timedelta("6h30min")
 
 
-def grid_axes(grid: GridSpec) -> tuple[np.ndarray, np.ndarray]:
-    """Latitudes and longitudes of a global regular grid, in the order of the decoded values."""
-    assert grid.last_latitude is not None, "a regular grid has a last latitude"
-    latitudes = np.linspace(grid.first_latitude, grid.last_latitude, grid.nj)
-    return latitudes, grid.first_longitude + np.arange(grid.ni) * (360 / grid.ni)
-
-
 def lead_time_available(init_time: pd.Timestamp, lead_time: pd.Timedelta, now: pd.Timestamp) -> bool:
     return lead_time <= EXTENDED_RANGE_AFTER or now >= init_time + EXTENDED_RANGE_DELAY
-
-
-class GefsSourceFileCoord(NoaaSourceFileCoord):
-    ensemble_member: int
-    file_type: GefsFileType
-
-    def relative_path(self) -> str:
-        init = self.init_time
-        hours = int(self.lead_time / timedelta("1h"))
-        member = "c00" if self.ensemble_member == 0 else f"p{self.ensemble_member:02d}"
-        folder, resolution = ("pgrb2sp25", "0p25") if self.file_type == "s" else (f"pgrb2{self.file_type}p5", "0p50")
-        name = f"ge{member}.t{init:%H}z.pgrb2{self.file_type}.{resolution}.f{hours:03d}"
-        return f"gefs.{init:%Y%m%d}/{init:%H}/atmos/{folder}/{name}"
-
-    def out_loc(self) -> Mapping[str, Any]:
-        return {**super().out_loc(), "ensemble_member": self.ensemble_member}
 
 
 class NoaaGefsForecast35DayRegionJob(NoaaRegionJob[GefsSourceFileCoord]):
     default_source_url: ClassVar[str] = S3_BASE_URL
     source_file_coord_class: ClassVar[type[NoaaSourceFileCoord]] = GefsSourceFileCoord
-    grids: ClassVar[Mapping[GefsFileType, GridSpec]] = {
-        "s": GridSpec.global_latitude_longitude(0.25),
-        "a": GridSpec.global_latitude_longitude(0.5),
-        "b": GridSpec.global_latitude_longitude(0.5),
-    }
+    grids: ClassVar[Mapping[GefsFileType, GridSpec]] = GEFS_GRIDS
     grid: ClassVar[GridSpec] = GridSpec.global_latitude_longitude(0.25)
     # One variable of one init is 31 x 181 x 721 x 1440 float32 = 23 GB. Members and leads are whole in a shard, so
     # blocks split latitude and longitude: two variables in flight hold at most 6 GiB each, a column of two
@@ -88,20 +67,9 @@ class NoaaGefsForecast35DayRegionJob(NoaaRegionJob[GefsSourceFileCoord]):
         ):
             if not lead_time_available(init_time, lead_time, now):
                 continue
-            (file_type,) = {v.internal_attrs.file_type(lead_time) for v in data_var_group}
-            fields = tuple(
-                expected_field(v, lead_time, int(member))
-                for v in data_var_group
-                if needs_message(v.internal_attrs, lead_time)
-            )
             coords.append(
-                GefsSourceFileCoord(
-                    base_url=self.source_url,
-                    init_time=init_time,
-                    lead_time=lead_time,
-                    fields=fields,
-                    ensemble_member=int(member),
-                    file_type=file_type,
+                gefs_source_file_coord(
+                    GefsSourceFileCoord, self.source_url, init_time, lead_time, int(member), data_var_group
                 )
             )
         return coords
@@ -113,11 +81,5 @@ class NoaaGefsForecast35DayRegionJob(NoaaRegionJob[GefsSourceFileCoord]):
         if not needs_message(data_var.internal_attrs, coord.lead_time):
             return np.full((len(latitudes), len(longitudes)), np.nan, dtype=np.float32)
         field = expected_field(data_var, coord.lead_time, coord.ensemble_member)
-        grid = self.grids[coord.file_type]
-        values = decode_message(message_at_start(coord.field_bytes(coord.fields.index(field))), grid, field)
-        return regrid_bilinear(values, *grid_axes(grid), latitudes, longitudes)
-
-
-def expected_field(data_var: GefsDataVar, lead_time: pd.Timedelta, ensemble_member: int) -> ExpectedField:
-    field = data_var.internal_attrs.expected_field(lead_time)
-    return field.model_copy(update={"ensemble_member": ensemble_member})
+        message = message_at_start(coord.field_bytes(coord.fields.index(field)))
+        return field_on_grid(message, self.grids[coord.file_type], field, latitudes, longitudes)

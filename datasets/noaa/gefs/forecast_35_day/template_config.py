@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import pandas as pd
@@ -74,10 +74,16 @@ EXTRA_GFS_STYLE_VARS: tuple[GfsDataVar, ...] = (
 )  # fmt: skip
 
 
-def gefs_data_var(gfs_var: GfsDataVar, chunks: tuple[int, ...], shards: tuple[int, ...]) -> GefsDataVar:
-    """A GFS variable as GEFS publishes it: same identity and transforms, ensemble encoding, GEFS file types."""
+def gefs_data_var(
+    gfs_var: GfsDataVar,
+    chunks: tuple[int, ...],
+    shards: tuple[int, ...],
+    source_comment: Mapping[bool, str] = SOURCE_COMMENT,
+) -> GefsDataVar:
+    """A GFS variable as GEFS publishes it: same identity and transforms, GEFS encoding and file types;
+    `source_comment[has a 0.25 degree file]` says where its values come from."""
     fine, coarse = FILE_TYPES[gfs_var.name]
-    comment = " ".join(c for c in (gfs_var.attrs.comment, SOURCE_COMMENT[fine is not None]) if c)
+    comment = " ".join(c for c in (gfs_var.attrs.comment, source_comment[fine is not None]) if c)
     return DataVar(
         name=gfs_var.name,
         encoding=Encoding.model_validate(gfs_var.encoding.model_dump() | {"chunks": chunks, "shards": shards}),

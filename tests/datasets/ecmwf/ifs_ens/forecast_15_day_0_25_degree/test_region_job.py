@@ -1,6 +1,4 @@
 import http.server
-import json
-import shutil
 import threading
 import time
 from collections import Counter
@@ -28,13 +26,8 @@ from datasets.ecmwf.ifs_ens.forecast_15_day_0_25_degree.template_config import (
     EcmwfIfsEnsForecast15Day025DegreeTemplateConfig,
 )
 from pipelines.demo.range_server import RangeServer
-from tests.support.ecmwf_archive import ecmwf_relative_stem
-from tests.support.ifs_ens_archive import (
-    SmallGridRegionJob,
-    SmallGridTemplateConfig,
-    expected_stored_values,
-    write_ifs_ens_archive,
-)
+from tests.support.ecmwf_archive import damaged_ecmwf_copy, ecmwf_relative_stem, expected_stored_values
+from tests.support.ifs_ens_archive import SmallGridRegionJob, SmallGridTemplateConfig, write_ifs_ens_archive
 from tests.support.region_jobs import empty_store, first_job_block_plan, stored
 
 # ptype is published from the second init on
@@ -153,13 +146,11 @@ def test_a_missing_lead_and_a_corrupt_member_message_stay_nan_and_are_reported(
     tmp_path: Path,
     http_archive: Callable[[Path], RangeServer],
 ) -> None:
-    damaged = tmp_path / "damaged"
-    shutil.copytree(archive, damaged)
     missing = (INITS[0], timedelta("144h"))
-    (damaged / (ecmwf_relative_stem(*missing) + ".grib2")).unlink()
-    (damaged / (ecmwf_relative_stem(*missing) + ".index")).unlink()
     corrupt = (INITS[1], timedelta("93h"), 7)
-    corrupt_member_message(damaged, *corrupt, param="2t")
+    damaged = damaged_ecmwf_copy(
+        archive, tmp_path, ecmwf_relative_stem(*missing), ecmwf_relative_stem(*corrupt[:2]), "2t", member=corrupt[2]
+    )
     server = http_archive(damaged)
     store = empty_store(template_ds)
     data_vars = [config.data_var("temperature_2m"), config.data_var("precipitation_surface")]
@@ -178,22 +169,6 @@ def test_a_missing_lead_and_a_corrupt_member_message_stay_nan_and_are_reported(
         assert len(results[var.name].not_found) == len(MEMBERS)
         assert all(url.endswith("20241112000000-144h-enfo-ef.grib2") for url in results[var.name].not_found)
         assert len(results[var.name].read_failed) == (var.name == "temperature_2m")
-
-
-def corrupt_member_message(root: Path, init: pd.Timestamp, lead: pd.Timedelta, member: int, param: str) -> None:
-    """Overwrite the closing `7777` of one member's message (found through the `.index`)."""
-    stem = root / ecmwf_relative_stem(init, lead)
-    for line in stem.with_name(stem.name + ".index").read_text().splitlines():
-        entry = json.loads(line)
-        if entry["param"] == param and int(entry.get("number", 0)) == member:
-            path = stem.with_name(stem.name + ".grib2")
-            data = bytearray(path.read_bytes())
-            end = entry["_offset"] + entry["_length"]
-            assert data[end - 4 : end] == b"7777"
-            data[end - 4 : end] = b"\0\0\0\0"
-            path.write_bytes(bytes(data))
-            return
-    raise AssertionError(f"no {param} for member {member}")
 
 
 @pytest.mark.slow

@@ -14,12 +14,9 @@ from datasets.common.sources.grib import iter_messages, message_identity
 from datasets.common.timestamps import timedelta, timestamp
 from datasets.common.transforms.chain import DEACCUMULATION_INVALID
 from datasets.noaa.gefs.forecast_35_day import region_job
-from datasets.noaa.gefs.forecast_35_day.region_job import (
-    S3_BASE_URL,
-    GefsSourceFileCoord,
-    NoaaGefsForecast35DayRegionJob,
-)
+from datasets.noaa.gefs.forecast_35_day.region_job import NoaaGefsForecast35DayRegionJob
 from datasets.noaa.gefs.forecast_35_day.template_config import GefsDataVar, NoaaGefsForecast35DayTemplateConfig
+from datasets.noaa.gefs.gefs_source import S3_BASE_URL, GefsSourceFileCoord
 from pipelines.demo.range_server import RangeServer
 from tests.support.gefs_archive import (
     COARSE_GRID,

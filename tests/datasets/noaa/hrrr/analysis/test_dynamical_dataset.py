@@ -4,24 +4,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 from datasets.common.timestamps import timedelta, timestamp
 from datasets.noaa.hrrr.analysis.template_config import HRRR_ANALYSIS_DATA_VARS
 from pipelines.demo.range_server import RangeServer
-from pipelines.local import run_local
 from steps.context import StepContext
-from steps.join import join
-from steps.plan import plan
-from steps.run_request import RunRequest
 from steps.validate import validate
-from steps.write import write
 from tests.support.hrrr_analysis_archive import (
     expected_hrrr_analysis_values,
     small_grid_hrrr_analysis_dataset,
     write_hrrr_analysis_archive,
 )
 from tests.support.hrrr_archive import hrrr_relative_path
-from tests.support.runs import read_main
+from tests.support.runs import update_after_backfill
 
 START = timestamp("2018-07-13T12:00")
 INITS = list(pd.date_range(START - timedelta("1h"), periods=20, freq="1h"))
@@ -38,25 +34,14 @@ def test_update_after_backfill_appends_new_hours_refetches_a_late_one_and_publis
     server = http_archive(archive)
     store_url = str(tmp_path / "store.icechunk")
     context = StepContext.create(small_grid_hrrr_analysis_dataset(tmp_path / "template", server.base_url), store_url)
-    run_local(
-        context,
-        RunRequest(operation="backfill", run_id="b", append_dim_end=START + timedelta("10h")),
-        show_progress=False,
-    )
-    before = read_main(store_url)
-    assert before.sizes["time"] == 10
-    assert np.isnan(before["temperature_2m"].values[9]).all()
 
-    late.with_suffix(".late").rename(late)
-    server.requests.clear()
-    plan(context, RunRequest(operation="update", run_id="u"), now=START + timedelta("19h50min"))
-    write(context, run_id="u", worker_index=0)
-    unpublished = read_main(store_url)
-    for name in before.data_vars:
-        np.testing.assert_array_equal(unpublished[name].values, before[name].values, err_msg=str(name))
-    assert join(context, run_id="u").published
+    def before_update(before: xr.Dataset) -> None:
+        assert before.sizes["time"] == 10
+        assert np.isnan(before["temperature_2m"].values[9]).all()
+        late.with_suffix(".late").rename(late)
+        server.requests.clear()
 
-    ds = read_main(store_url)
+    _, ds = update_after_backfill(context, START + timedelta("10h"), START + timedelta("19h50min"), before_update)
     times = list(pd.DatetimeIndex(ds["time"].values))
     assert times == list(pd.date_range(START, periods=19, freq="1h"))
     for var in HRRR_ANALYSIS_DATA_VARS:
