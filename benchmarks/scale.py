@@ -31,6 +31,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import icechunk
 import numpy as np
 import pandas as pd
 import yaml
@@ -187,12 +188,22 @@ def baseline_rss() -> dict[str, Any]:
     return {"max_rss_mb": _max_rss_bytes() / MB}
 
 
+def newest_read_manifests(repo: icechunk.Repository, variable: str) -> tuple[int, int, int]:
+    """Bytes of the manifest a read of `variable`'s newest shard fetches, of all its manifests, and their count."""
+    snapshot = repo.inspect_snapshot(repo.lookup_branch("main"))
+    sizes = {manifest["id"]: manifest["size_bytes"] for manifest in snapshot["manifests"]}
+    refs = next(node for node in snapshot["nodes"] if node["path"] == f"/{variable}")["manifest_refs"]
+    newest = max(refs, key=lambda ref: ref["extents"][0][1])
+    return sizes[newest["id"]], sum(sizes[ref["id"]] for ref in refs), len(refs)
+
+
 def join_section(root: Path, fork_counts: Sequence[int]) -> None:
     print("## join (GEFS, simulated writes; join in a fresh process)")
     print(f"a fresh process that imported the steps: {_in_fresh_process(baseline_rss)['max_rss_mb']:.0f} MB RSS")
     print(
-        "forks | init times | write sim s | record before join: plan.json / results / forks MB | join s | "
-        "join RSS MB | record after MB | manifests (files, MB) | snapshot MB"
+        "forks | init times | write sim s | record before join: plan.json B / results MB / forks MB | join s | "
+        "join RSS MB | record after MB | manifests (files, MB) | snapshot MB | a read of one variable's newest "
+        "init fetches KB of manifests (of its KB in splits)"
     )
     dataset = get_dataset(GEFS)
     config = dataset.template_config
@@ -215,10 +226,12 @@ def join_section(root: Path, fork_counts: Sequence[int]) -> None:
         repo = context.repository()
         snapshot = repo.lookup_branch("main")
         snapshot_bytes = (folder / "store.icechunk" / "snapshots" / snapshot).stat().st_size
+        newest, total, splits = newest_read_manifests(repo, config.data_vars[0].name)
         print(
-            f"{len(record.jobs)} | {inits} | {write_s:.0f} | {plan_bytes / MB:.2f} / {results / MB:.1f} / "
+            f"{len(record.jobs)} | {inits} | {write_s:.0f} | {plan_bytes} / {results / MB:.1f} / "
             f"{forks / MB:.1f} | {r['join_s']:.1f} | {r['max_rss_mb']:.0f} | {after / MB:.1f} | "
-            f"{manifests}, {manifest_bytes / MB:.2f} | {snapshot_bytes / MB:.2f}",
+            f"{manifests}, {manifest_bytes / MB:.2f} | {snapshot_bytes / MB:.2f} | {newest / 1e3:.1f} "
+            f"({total / 1e3:.1f} in {splits})",
             flush=True,
         )
         shutil.rmtree(folder, ignore_errors=True)
@@ -277,6 +290,12 @@ def argo_section(workers: int = 1000) -> None:
         f"({len(nodes) / (len(write_nodes) + len(others)):.0f} per node), {compressed} bytes as Argo compresses them "
         "(status.compressedNodes: gzip, base64); Argo's limit for the whole object: 1 MB "
         "(1,048,576 bytes) unless compressed or offloaded"
+    )
+    stored = (
+        len(json.dumps(workflow)) + len(json.dumps(template["spec"])) + compressed + sum(map(len, outputs.values()))
+    )
+    print(
+        f"the finished Workflow object as etcd stores it (spec, stored template, compressed nodes, outputs): {stored} bytes"
     )
 
 

@@ -36,7 +36,7 @@ def gribberish_module() -> Any:
 
 def virtual_array(server: RangeServer, relative: str, messages: list[tuple[int, int]], serializer: Any) -> zarr.Array:
     config = VirtualConfig(source_prefixes=(), manifest_split_size=120, update_lookback=timedelta("6h"))
-    options = config.repository_options(server.base_url)
+    options = config.repository_options(server.base_url, "init_time")
     repo = icechunk.Repository.create(
         icechunk.in_memory_storage(),
         config=options["repository_config"],

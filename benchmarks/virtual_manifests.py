@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import zarr
 
+from datasets.common.storage import split_manifests
 from datasets.common.virtual.codec import GribCodec
 from datasets.noaa.gfs.forecast.region_job import NoaaGfsForecastRegionJob
 from datasets.noaa.gfs.forecast_virtual import noaa_gfs_forecast_virtual
@@ -48,9 +49,7 @@ def set_init(store: icechunk.IcechunkStore, index: int, leads: int) -> None:
 def measure(references: int, split: bool, root: Path) -> tuple[float, int, int, float]:
     virtual = noaa_gfs_forecast_virtual().virtual
     assert virtual is not None
-    config = icechunk.RepositoryConfig.default()
-    if split:
-        config.manifest = icechunk.ManifestConfig(splitting=virtual.manifest_splitting())
+    config = split_manifests("init_time", virtual.manifest_split_size) if split else icechunk.RepositoryConfig.default()
     path = root / f"{references}-{'split' if split else 'whole'}"
     repo = icechunk.Repository.create(icechunk.local_filesystem_storage(str(path)), config=config)
     session = repo.writable_session("main")

@@ -34,16 +34,16 @@ def write_json(path: Path, value: BaseModel | dict[str, Any]) -> None:
 
 
 def plan_outputs(record: PlanRecord) -> dict[str, str]:
-    """What the plan step outputs (Argo output parameters): a summary, and the fan-out list."""
+    """What the plan step outputs (Argo output parameters): a summary, and the number of write workers to fan out
+    to (`withSequence`: a count, not a list, keeps the output and the workflow object small)."""
     summary = {
         "run_id": record.run_id,
         "operation": record.operation,
         "workers_total": record.workers_total,
-        "worker_indices": record.worker_indices,
         "jobs": len(record.jobs),
         "template_end": record.template_end,
     }
-    return {"plan": json.dumps(summary, indent=2), "worker-indices": json.dumps(record.worker_indices)}
+    return {"plan": json.dumps(summary, indent=2), "workers": str(record.workers_total)}
 
 
 def _write_values(folder: Path | None, values: dict[str, Any]) -> None:
@@ -86,11 +86,11 @@ def add_step_commands(app: typer.Typer, dataset: DynamicalDataset[Any, Any]) -> 
     def plan_command(
         request: RunRequest,
         output: OutputOption,
-        worker_indices_output: Annotated[
-            Path | None, typer.Option("--worker-indices-output", help="Also write the worker index list here.")
+        workers_output: Annotated[
+            Path | None, typer.Option("--workers-output", help="Also write the number of write workers here.")
         ] = None,
     ) -> None:
-        """Compute the jobs and prepare the run's temp branch; write the fan-out list.
+        """Compute the jobs and prepare the run's temp branch; write the number of write workers.
 
         Every option may also come from its REFORMAT_* environment variable (empty = not set): Argo pods pass
         them that way because a container's argument list cannot leave out an unset flag."""
@@ -98,9 +98,9 @@ def add_step_commands(app: typer.Typer, dataset: DynamicalDataset[Any, Any]) -> 
         outputs = plan_outputs(record)
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(outputs["plan"] + "\n")
-        if worker_indices_output is not None:
-            worker_indices_output.parent.mkdir(parents=True, exist_ok=True)
-            worker_indices_output.write_text(outputs["worker-indices"])
+        if workers_output is not None:
+            workers_output.parent.mkdir(parents=True, exist_ok=True)
+            workers_output.write_text(outputs["workers"])
 
     request_command(step_app, "plan", plan_command, operation=None, positional=False)
 

@@ -52,8 +52,10 @@ class StepContext:
     def append_dim(self) -> str:
         return self.dataset.template_config.append_dim
 
-    def repository(self, *, create: bool = False) -> icechunk.Repository:
-        return open_repository(self.store, create=create, **self.dataset.repository_options(self.source_url))
+    def repository(self, store: StoreConfig | None = None, *, create: bool = False) -> icechunk.Repository:
+        """The primary's Icechunk repository, or a replica's, opened with the dataset's repository options."""
+        options = self.dataset.repository_options(self.source_url)
+        return open_repository(store or self.store, create=create, **options)
 
     def run_state(self, run_id: str) -> RunState:
         return RunState(self.store, run_id)

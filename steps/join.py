@@ -9,7 +9,6 @@ import xarray as xr
 
 from datasets.common.config_models import FrozenBaseModel
 from datasets.common.results import VariableResult, merge_results
-from datasets.common.storage import open_repository
 from steps.context import StepContext, check_same_jobs, planned_template
 from steps.errors import RunStateError, SourceUnavailableError
 from steps.events import log_event, result_counts
@@ -63,7 +62,7 @@ def join(context: StepContext, *, run_id: str) -> JoinSummary:
         outcome = _merge_and_publish(context, state, record, results)
         state.write_model(PUBLISHED, outcome)
 
-    for target_repo in [repo, *(open_repository(r.config, create=False) for r in record.replicas if r.plan_snapshot)]:
+    for target_repo in [repo, *(context.repository(r.config) for r in record.replicas if r.plan_snapshot)]:
         if record.temp_branch in target_repo.list_branches():
             target_repo.delete_branch(record.temp_branch)
     state.delete([name for name in state.names("jobs/") if name.endswith(".fork")])
@@ -142,7 +141,7 @@ def _merge_and_publish(
             snapshot = None
         else:
             snapshot = publish_icechunk(
-                open_repository(replica.config, create=False),
+                context.repository(replica.config),
                 branch=record.temp_branch,
                 base_snapshot=replica.base_snapshot,
                 plan_snapshot=replica.plan_snapshot,

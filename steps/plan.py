@@ -51,12 +51,14 @@ def plan(context: StepContext, request: RunRequest, *, now: pd.Timestamp | None 
 
     branch = temp_branch_name(request.run_id)
     message = f"plan {request.operation} {request.run_id}"
-    _, plan_snapshot = prepare_icechunk(context.store, branch, template, message, base_snapshot)
+    _, plan_snapshot = prepare_icechunk(repo, branch, template, message, base_snapshot)
     replicas = []
     for index, replica in enumerate(context.replicas):
         name = f"replica-{index}"
         if replica.format == "icechunk":
-            replica_base, replica_plan = prepare_icechunk(replica, branch, template, message)
+            replica_base, replica_plan = prepare_icechunk(
+                context.repository(replica, create=True), branch, template, message
+            )
             replicas.append(
                 ReplicaPlan(name=name, config=replica, base_snapshot=replica_base, plan_snapshot=replica_plan)
             )

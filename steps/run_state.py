@@ -133,10 +133,6 @@ class PlanRecord(FrozenBaseModel):
     def job_keys(self) -> list[str]:
         return self.jobs.keys
 
-    @property
-    def worker_indices(self) -> list[int]:
-        return list(range(self.workers_total))
-
 
 class _JsonObjects:
     def __init__(self, url: str) -> None:

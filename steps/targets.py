@@ -7,7 +7,7 @@ from zarr.core.buffer import Buffer, BufferPrototype
 from zarr.storage import WrapperStore
 
 from datasets.common.config_models import FrozenBaseModel
-from datasets.common.storage import StoreConfig, open_repository, zarr_store
+from datasets.common.storage import StoreConfig, zarr_store
 from steps.errors import ConcurrentPublishError
 from steps.metadata import write_metadata
 
@@ -48,10 +48,9 @@ class MetadataOverlayStore(WrapperStore[Store]):
 
 
 def prepare_icechunk(
-    config: StoreConfig, branch: str, template_ds: xr.Dataset, message: str, base_snapshot: str | None = None
+    repo: icechunk.Repository, branch: str, template_ds: xr.Dataset, message: str, base_snapshot: str | None = None
 ) -> tuple[str, str]:
     """Create `branch` from main (or `base_snapshot`) with the expanded metadata; return both snapshots."""
-    repo = open_repository(config, create=True)
     base_snapshot = base_snapshot or repo.lookup_branch("main")
     if branch in repo.list_branches():
         repo.delete_branch(branch)  # left by a plan that crashed before recording itself

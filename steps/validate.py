@@ -1,6 +1,6 @@
 import pandas as pd
 
-from datasets.common.storage import StoreConfig, open_repository, zarr_store
+from datasets.common.storage import StoreConfig, zarr_store
 from datasets.common.timestamps import utc_now
 from datasets.common.validation import (
     CheckResult,
@@ -53,7 +53,7 @@ def validate(
         append_dim_frequency=config.append_dim_frequency,
         now=now,
         no_hour_0_variables=frozenset(v.name for v in config.data_vars if not v.internal_attrs.has_hour_0_values),
-        replicas=tuple(open_replica(replica) for replica in context.replicas),
+        replicas=tuple(open_replica(context, replica) for replica in context.replicas),
     )
     results = tuple(result for validator in dataset.validators() for result in validator.run(target))
     positions = target.positions
@@ -72,10 +72,10 @@ def validate(
     )
 
 
-def open_replica(config: StoreConfig) -> ReplicaView:
+def open_replica(context: StepContext, config: StoreConfig) -> ReplicaView:
     try:
         if config.format == "icechunk":
-            store = open_repository(config, create=False).readonly_session("main").store
+            store = context.repository(config).readonly_session("main").store
         else:
             store = zarr_store(config)
         ds = open_published(store)

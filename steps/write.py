@@ -11,7 +11,6 @@ from datasets.common.config_models import FrozenBaseModel
 from datasets.common.errors import UserInputError
 from datasets.common.region_job import ProgressCallback
 from datasets.common.results import VariableResult, merge_results
-from datasets.common.storage import open_repository
 from steps.context import StepContext, check_same_jobs, planned_jobs, planned_template
 from steps.errors import RunStateError, SourceUnavailableError
 from steps.events import log_event, result_counts
@@ -63,7 +62,7 @@ def _open_targets(
         if replica.plan_snapshot is None:
             plain_replicas.append(replica_store(replica))
         else:
-            sessions[replica.name] = open_repository(replica.config, create=False).writable_session(record.temp_branch)
+            sessions[replica.name] = context.repository(replica.config).writable_session(record.temp_branch)
     planned = {PRIMARY: record.plan_snapshot} | {r.name: r.plan_snapshot for r in record.replicas}
     for name, session in sessions.items():
         if session.snapshot_id != planned[name]:

@@ -7,8 +7,9 @@ from pydantic import Field, SkipValidation, computed_field, model_validator
 from datasets.common.config_models import DataVar, FrozenBaseModel
 from datasets.common.dataset_card import card_table
 from datasets.common.region_job import RegionJob, SourceFileCoord
-from datasets.common.storage import StoreConfig, default_store_url, parse_store_config
+from datasets.common.storage import StoreConfig, default_store_url, parse_store_config, split_manifests
 from datasets.common.template_config import TemplateConfig
+from datasets.common.timestamps import timedelta
 from datasets.common.validation import (
     CheckCurrentData,
     CheckExpectedShards,
@@ -73,6 +74,8 @@ class DynamicalDataset[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
     validation: tuple[Validator, ...] = default_validators()
     # Set for a virtual dataset: its chunks are references into the source archive, decoded when read.
     virtual: VirtualConfig | None = None
+    # Manifests split along the append dim every this span of it (a virtual dataset sets its own split).
+    manifest_split_span: pd.Timedelta = timedelta("365D")
 
     @model_validator(mode="after")
     def _check_parts(self) -> "DynamicalDataset[DV, SFC]":
@@ -104,6 +107,18 @@ class DynamicalDataset[DV: DataVar[Any], SFC: SourceFileCoord](FrozenBaseModel):
     def source_url(self, url: str | None = None) -> str:
         return (url or self.source_base_url).rstrip("/")
 
+    @property
+    def manifest_split_size(self) -> int:
+        """Stored chunks (shards) along the append dim per manifest split: `manifest_split_span` of shards."""
+        config = self.template_config
+        lengths = {(v.encoding.shards or v.encoding.chunks)[0] for v in config.data_vars}
+        assert len(lengths) == 1, f"the variables disagree on their shard length along {config.append_dim}"
+        return max(1, round(self.manifest_split_span / (config.append_dim_frequency * lengths.pop())))
+
     def repository_options(self, source_url: str) -> dict[str, Any]:
-        """How to open the dataset's Icechunk repositories: a virtual dataset's need its chunk containers."""
-        return {} if self.virtual is None else self.virtual.repository_options(source_url)
+        """How to open the dataset's Icechunk repositories: manifest splitting, and a virtual dataset's chunk
+        containers."""
+        append_dim = self.template_config.append_dim
+        if self.virtual is not None:
+            return self.virtual.repository_options(source_url, append_dim)
+        return {"repository_config": split_manifests(append_dim, self.manifest_split_size)}

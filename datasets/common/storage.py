@@ -168,6 +168,21 @@ def object_store(
             raise ValueError(f"unsupported URL scheme {other!r} in {url!r}")
 
 
+def split_manifests(append_dim: str, split_size: int) -> icechunk.RepositoryConfig:
+    """A repository config whose manifests split every `split_size` stored chunks (shards) along `append_dim`: a
+    commit rewrites only the splits it touches and a read of a recent range fetches only the newest split."""
+    config = icechunk.RepositoryConfig.default()
+    splitting = icechunk.ManifestSplittingConfig.from_dict(
+        {
+            icechunk.ManifestSplitCondition.AnyArray(): {
+                icechunk.ManifestSplitDimCondition.DimensionName(append_dim): split_size
+            }
+        }
+    )
+    config.manifest = icechunk.ManifestConfig(splitting=splitting)
+    return config
+
+
 def open_repository(
     config: StoreConfig,
     *,
@@ -175,8 +190,8 @@ def open_repository(
     repository_config: icechunk.RepositoryConfig | None = None,
     authorize_virtual_chunk_access: dict[str, Any] | None = None,
 ) -> icechunk.Repository:
-    """A virtual dataset passes its repository config (virtual chunk containers, manifest splitting) and the
-    containers' credentials; other datasets use Icechunk's defaults."""
+    """Datasets pass their repository config (manifest splitting; a virtual dataset's chunk containers too, with
+    their credentials). Creating a repository stores the config in it."""
     assert config.format == "icechunk", f"{config.url} is not an Icechunk store"
     storage = icechunk_storage(config)
     if icechunk.Repository.exists(storage):

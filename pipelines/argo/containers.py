@@ -13,7 +13,7 @@ from pipelines.argo.settings import (
     OUTCOME_VALUES,
     PLAN_OUTPUT,
     VALIDATE_OUTPUT,
-    WORKER_INDICES_OUTPUT,
+    WORKERS_OUTPUT,
     WRITE_DEADLINE_PARAMETER,
     WRITE_OUTPUT,
     ArgoSettings,
@@ -90,11 +90,11 @@ class StepContainers:
     def plan(self) -> Container:
         return self._step(
             "plan",
-            ["step", "plan", "--output", PLAN_OUTPUT, "--worker-indices-output", WORKER_INDICES_OUTPUT],
+            ["step", "plan", "--output", PLAN_OUTPUT, "--workers-output", WORKERS_OUTPUT],
             fields=list(RunRequest.model_fields),
             outputs=[
                 Parameter(name="plan", value_from=m.ValueFrom(path=PLAN_OUTPUT)),
-                Parameter(name="worker-indices", value_from=m.ValueFrom(path=WORKER_INDICES_OUTPUT)),
+                Parameter(name="workers", value_from=m.ValueFrom(path=WORKERS_OUTPUT)),
             ],
             display_name="plan {{inputs.parameters.operation}}",
         )

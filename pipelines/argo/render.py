@@ -70,7 +70,7 @@ def workflow_template(dataset: DynamicalDataset[Any, Any], settings: ArgoSetting
             write_task = Task(
                 name="write",
                 template=write,
-                with_param=plan_task.get_parameter("worker-indices"),
+                with_sequence=m.Sequence(count=plan_task.get_parameter("workers").value),
                 arguments=task_arguments(template, write, **{WORKER_INDEX: "{{item}}"}),
             )
             join_task = Task(name="join", template=join, arguments=task_arguments(template, join))

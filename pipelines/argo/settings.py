@@ -15,7 +15,7 @@ OPERATION_LABEL = "reformatters/operation"
 
 OUTPUTS_DIR = "/tmp/outputs"
 PLAN_OUTPUT = f"{OUTPUTS_DIR}/plan.json"
-WORKER_INDICES_OUTPUT = f"{OUTPUTS_DIR}/worker_indices.json"
+WORKERS_OUTPUT = f"{OUTPUTS_DIR}/workers"
 WRITE_OUTPUT = f"{OUTPUTS_DIR}/write.json"
 JOIN_OUTPUT = f"{OUTPUTS_DIR}/join.json"
 VALIDATE_OUTPUT = f"{OUTPUTS_DIR}/validate.json"

@@ -311,8 +311,8 @@ class _Run:
                 phases[name] = "Omitted"
                 continue
             task = substitute(task, scope)
-            if "withParam" in task:
-                items = json.loads(task["withParam"])
+            if "withParam" in task or "withSequence" in task:
+                items = json.loads(task["withParam"]) if "withParam" in task else sequence(task["withSequence"])
                 calls = [
                     (substitute(task.get("arguments"), {"item": _item_text(item)}), f"{label}.{name}({i})")
                     for i, item in enumerate(items)
@@ -446,6 +446,15 @@ def _holds(condition: str) -> bool:
         if found:
             return (left.strip() == right.strip()) == (operator == "==")
     raise ReplayError(f"unsupported when {condition!r}")
+
+
+def sequence(spec: Manifest) -> list[str]:
+    """The items of a `withSequence`: `count` from `start` (default 0), or `start` to `end` inclusive."""
+    if "format" in spec:
+        raise ReplayError(f"unsupported withSequence format {spec['format']!r}")
+    start = int(spec.get("start", 0))
+    end = start + int(spec["count"]) - 1 if "count" in spec else int(spec["end"])
+    return [str(i) for i in range(start, end + 1)]
 
 
 def _item_text(item: Any) -> str:

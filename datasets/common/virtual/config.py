@@ -9,7 +9,7 @@ import pandas as pd
 from pydantic import Field
 
 from datasets.common.config_models import FrozenBaseModel
-from datasets.common.storage import ObjectStorageEnvironment
+from datasets.common.storage import ObjectStorageEnvironment, split_manifests
 
 
 class VirtualConfig(FrozenBaseModel):
@@ -35,29 +35,19 @@ class VirtualConfig(FrozenBaseModel):
         own = prefix_of(source_url)
         return prefixes if own in prefixes else [*prefixes, own]
 
-    def repository_options(self, source_url: str) -> dict[str, Any]:
+    def repository_options(self, source_url: str, append_dim: str) -> dict[str, Any]:
         """Keyword arguments for opening or creating the repository: its config and the containers' credentials."""
-        config = icechunk.RepositoryConfig.default()
+        config = split_manifests(append_dim, self.manifest_split_size)
         credentials: dict[str, Any] = {}
         for prefix in self.container_prefixes(source_url):
             public = prefix in (prefix_of(p) for p in self.source_prefixes)
             store, credential = _container_access(prefix, self.source_region, public)
             config.set_virtual_chunk_container(icechunk.VirtualChunkContainer(prefix, store))
             credentials[prefix] = credential
-        config.manifest = icechunk.ManifestConfig(splitting=self.manifest_splitting())
         return {
             "repository_config": config,
             "authorize_virtual_chunk_access": icechunk.containers_credentials(credentials),
         }
-
-    def manifest_splitting(self, append_dim: str = "init_time") -> icechunk.ManifestSplittingConfig:
-        return icechunk.ManifestSplittingConfig.from_dict(
-            {
-                icechunk.ManifestSplitCondition.AnyArray(): {
-                    icechunk.ManifestSplitDimCondition.DimensionName(append_dim): self.manifest_split_size
-                }
-            }
-        )
 
 
 def prefix_of(url: str) -> str:

@@ -64,8 +64,8 @@ MUTATIONS: dict[str, tuple[Callable[[Manifests], None], str]] = {
         "does not depend on 'write'",
     ),
     "unknown output": (
-        set_task("write", "withParam", "{{tasks.plan.outputs.parameters.workers}}"),
-        "no output parameter 'workers'",
+        set_task("write", "withSequence", {"count": "{{tasks.plan.outputs.parameters.worker-count}}"}),
+        "no output parameter 'worker-count'",
     ),
     "missing required input": (
         lambda m: tasks(m)["join"]["arguments"].__setitem__("parameters", []),

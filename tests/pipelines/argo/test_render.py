@@ -14,7 +14,7 @@ from datasets.registry import get_dataset
 from pipelines.argo.backfill import ArgoRunOptions, backfill_workflow
 from pipelines.argo.lint import lint
 from pipelines.argo.render import check_schedules, dataset_manifests, render_all, to_yaml, write_manifests
-from pipelines.argo.settings import IMAGE_REPOSITORY, WORKER_INDICES_OUTPUT, ArgoSettings, default_image
+from pipelines.argo.settings import IMAGE_REPOSITORY, WORKERS_OUTPUT, ArgoSettings, default_image
 from steps.run_request import RunRequest, argo_name
 from tests.pipelines.argo.conftest import leaf
 from tests.support.argo_schema import schema_errors
@@ -52,21 +52,21 @@ def test_manifests_and_a_backfill_pass_the_offline_lint(
     assert lint([*manifests.values(), full_backfill(dataset)]) == []
 
 
-def test_dag_is_plan_then_a_fan_out_over_worker_indices_then_join(template: dict[str, Any]) -> None:
+def test_dag_is_plan_then_a_fan_out_over_a_sequence_of_workers_then_join(template: dict[str, Any]) -> None:
     dag = leaf(template, template["spec"]["entrypoint"])["dag"]
     tasks = {t["name"]: t for t in dag["tasks"]}
     assert list(tasks) == ["plan", "write", "join"]
     assert "depends" not in tasks["plan"]
     assert tasks["write"]["depends"] == "plan"
-    assert tasks["write"]["withParam"] == "{{tasks.plan.outputs.parameters.worker-indices}}"
+    assert tasks["write"]["withSequence"] == {"count": "{{tasks.plan.outputs.parameters.workers}}"}
     assert {"name": "worker-index", "value": "{{item}}"} in tasks["write"]["arguments"]["parameters"]
     assert tasks["join"]["depends"] == "write.Succeeded"
     assert "failFast" not in dag
     plan = leaf(template, "plan")
     outputs = {p["name"]: p["valueFrom"]["path"] for p in plan["outputs"]["parameters"]}
-    assert outputs["worker-indices"] == WORKER_INDICES_OUTPUT
+    assert outputs["workers"] == WORKERS_OUTPUT
     command = plan["container"]["command"]
-    assert command[command.index("--worker-indices-output") + 1] == WORKER_INDICES_OUTPUT
+    assert command[command.index("--workers-output") + 1] == WORKERS_OUTPUT
 
 
 def test_step_commands_follow_the_step_cli_contract(dataset: DynamicalDataset, template: dict[str, Any]) -> None:

@@ -79,7 +79,7 @@ def test_replayed_backfill_matches_backfill_local_even_when_a_write_pod_is_kille
         ("pipeline.write(0)", 0, 0),
         ("pipeline.write(1)", 0, 0),
     ]
-    assert result.outputs["pipeline.plan"]["worker-indices"] == "[0, 1]"
+    assert result.outputs["pipeline.plan"]["workers"] == "2"
     assert result.workflow_outputs["outcome"].startswith("published: backfill ")
     shares = job_shares(result)
     assert {p.label: p.progress for p in result.pods if p.template == "write"} == {
@@ -200,8 +200,8 @@ if flag("--values-dir"):
     Path(flag("--values-dir")).mkdir(parents=True, exist_ok=True)
     for name in ("source-files-failed", "bytes-written", "outcome", "published"):
         (Path(flag("--values-dir")) / name).write_text("0")
-if flag("--worker-indices-output"):
-    Path(flag("--worker-indices-output")).write_text(json.dumps(list(range(int(env["REFORMAT_WORKERS"])))))
+if flag("--workers-output"):
+    Path(flag("--workers-output")).write_text(env["REFORMAT_WORKERS"])
 """
 
 

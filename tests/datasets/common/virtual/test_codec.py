@@ -88,7 +88,7 @@ def test_a_bad_reference_fails_naming_the_chunk_and_the_reference(tmp_path: Path
     archive.mkdir()
     (archive / "file.grib2").write_bytes(data)
     virtual = VirtualConfig(source_prefixes=(), manifest_split_size=10, update_lookback=timedelta("6h"))
-    options = virtual.repository_options(str(archive))
+    options = virtual.repository_options(str(archive), "init_time")
     repo = icechunk.Repository.create(
         icechunk.in_memory_storage(),
         config=options["repository_config"],

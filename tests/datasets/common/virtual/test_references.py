@@ -44,7 +44,7 @@ def test_containers_cover_the_public_prefixes_and_the_source_url() -> None:
     public = ["s3://noaa-gfs-bdp-pds/", "https://noaa-gfs-bdp-pds.s3.amazonaws.com/"]
     assert config.container_prefixes("https://noaa-gfs-bdp-pds.s3.amazonaws.com") == public
     assert config.container_prefixes("http://127.0.0.1:8000") == [*public, "http://127.0.0.1:8000/"]
-    options = config.repository_options("/data/mirror")
+    options = config.repository_options("/data/mirror", "init_time")
     containers = options["repository_config"].virtual_chunk_containers
     assert sorted(containers) == sorted([*public, "file:///data/mirror/"])
     assert set(options["authorize_virtual_chunk_access"]) == set(containers)
