@@ -3,7 +3,6 @@ exact byte range, fetched one request at a time per download (ECMWF asks for few
 
 import hashlib
 import itertools
-import threading
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
@@ -20,7 +19,7 @@ from datasets.common.results import SourceFault
 from datasets.common.source_file import SourceFileCoord, download_fields
 from datasets.common.source_groups import group_variables
 from datasets.common.sources.ecmwf_index import EcmwfIndexEntry, parse_ecmwf_index, select_ecmwf_entry
-from datasets.common.sources.fetch import ByteRange, cache_dir, fetch_bytes, join_url
+from datasets.common.sources.fetch import ByteRange, SharedReads, cache_dir, fetch_bytes, join_url
 from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, message_at_start
 from datasets.common.timestamps import timedelta
 from datasets.ecmwf.ecmwf_variables import EcmwfDataVar
@@ -99,10 +98,7 @@ class EcmwfRegionJob[SFC: EcmwfSourceFileCoord](RegionJob[EcmwfDataVar, SFC]):
     download_parallelism: ClassVar[int] = 8
     max_vars_per_group: ClassVar[int]
 
-    _indexes: dict[str, list[EcmwfIndexEntry] | SourceNotFoundError | SourceReadError] = PrivateAttr(
-        default_factory=dict
-    )
-    _index_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _indexes: SharedReads[list[EcmwfIndexEntry]] = PrivateAttr(default_factory=SharedReads)
 
     @classmethod
     def source_groups(cls, data_vars: Sequence[EcmwfDataVar]) -> Sequence[Sequence[EcmwfDataVar]]:
@@ -144,17 +140,9 @@ class EcmwfRegionJob[SFC: EcmwfSourceFileCoord](RegionJob[EcmwfDataVar, SFC]):
             for v in self.data_vars
             for override in (v.internal_attrs.index_param, *(o.param for o in v.internal_attrs.index_param_overrides))
         }
-        with self._index_lock:
-            if url not in self._indexes:
-                try:
-                    entries = parse_ecmwf_index(fetch_bytes(url).decode())
-                    self._indexes[url] = [e for e in entries if e.param in params]
-                except (SourceNotFoundError, SourceReadError) as e:
-                    self._indexes[url] = e
-            cached = self._indexes[url]
-        if isinstance(cached, Exception):
-            raise type(cached)(str(cached))
-        return cached
+        return self._indexes.get(
+            url, lambda: [e for e in parse_ecmwf_index(fetch_bytes(url).decode()) if e.param in params]
+        )
 
     def download_file(self, coord: SFC) -> SFC:
         """The coord's fields, one request at a time (ranges that follow each other fetched together), so a

@@ -9,12 +9,13 @@ from typing import Any, ClassVar, cast
 import numpy as np
 import pandas as pd
 import xarray as xr
+from pydantic import PrivateAttr
 
 from datasets.common.errors import SourceNotFoundError
 from datasets.common.region_job import RegionJob
 from datasets.common.results import SourceFault
 from datasets.common.source_file import SourceFileCoord, download_fields
-from datasets.common.sources.fetch import ByteRange, cache_dir, fetch_bytes, join_url
+from datasets.common.sources.fetch import ByteRange, SharedReads, cache_dir, fetch_bytes, join_url
 from datasets.common.sources.grib import ExpectedField, GridSpec, decode_message, message_at_start
 from datasets.common.sources.noaa_idx import IdxMessage, parse_idx, select_message
 from datasets.noaa.noaa_variables import NoaaDataVar, NoaaInternalAttrs
@@ -76,6 +77,8 @@ class NoaaRegionJob[SFC: NoaaSourceFileCoord](RegionJob[NoaaDataVar, SFC]):
     source_file_coord_class: ClassVar[type[NoaaSourceFileCoord]]
     grid: ClassVar[GridSpec]
     roll_longitude: ClassVar[bool] = False
+    # A file's .idx read once while its coords are downloaded (a GEFS reforecast file serves eight analysis times).
+    _indexes: SharedReads[list[IdxMessage]] = PrivateAttr(default_factory=lambda: SharedReads(size=16))
 
     def generate_source_file_coords(
         self, processing_region_ds: xr.Dataset, data_var_group: Sequence[NoaaDataVar]
@@ -104,7 +107,8 @@ class NoaaRegionJob[SFC: NoaaSourceFileCoord](RegionJob[NoaaDataVar, SFC]):
     def download_file(self, coord: SFC) -> SFC:
         """The `.idx`, then the byte ranges of the wanted fields it lists (nearby ones in one request) into one
         local file; a field the index lacks is recorded as not found."""
-        messages = parse_idx(fetch_bytes(coord.index_url()).decode())
+        url = coord.index_url()
+        messages = self._indexes.get(url, lambda: parse_idx(fetch_bytes(url).decode()))
         dest = cache_dir(str(self.template_ds.attrs["dataset_id"])) / coord.local_name()
         return download_fields(coord, dest, [field_range(messages, field) for field in coord.fields])
 

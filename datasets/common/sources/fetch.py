@@ -12,8 +12,9 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -243,6 +244,34 @@ def cache_dir(dataset_id: str) -> Path:
     path = root / dataset_id
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+class SharedReads[T]:
+    """What several source coords of one job read alike (the index of a file that serves many leads or members),
+    read once: the first thread to ask reads it, the others wait for its value or its failure. Keeps the `size`
+    newest keys (None: all)."""
+
+    def __init__(self, size: int | None = None) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._reads: OrderedDict[str, Future[T]] = OrderedDict()
+
+    def get(self, key: str, read: Callable[[], T]) -> T:
+        with self._lock:
+            future = self._reads.get(key)
+            first = future is None
+            if future is None:
+                future = self._reads[key] = Future()
+                while self._size is not None and len(self._reads) > self._size:
+                    self._reads.popitem(last=False)
+            else:
+                self._reads.move_to_end(key)
+        if first:
+            try:
+                future.set_result(read())
+            except Exception as e:
+                future.set_exception(e)
+        return future.result()
 
 
 def fetch_bytes(url: str) -> bytes:

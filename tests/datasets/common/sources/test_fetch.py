@@ -1,5 +1,7 @@
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -7,6 +9,7 @@ import pytest
 from datasets.common.errors import SourceNotFoundError, SourceReadError
 from datasets.common.sources import fetch
 from datasets.common.sources.fetch import (
+    SharedReads,
     SourceUnavailableError,
     cache_dir,
     download_to_file,
@@ -192,3 +195,32 @@ def test_cache_dir_is_per_dataset(source_cache: Path) -> None:
     path = cache_dir("example-dataset")
     assert path == source_cache / "example-dataset"
     assert path.is_dir()
+
+
+def test_shared_reads_read_each_key_once_share_failures_and_keep_the_newest() -> None:
+    reads: list[str] = []
+    started = threading.Event()
+
+    def slow_read(key: str) -> Callable[[], str]:
+        def read() -> str:
+            reads.append(key)
+            started.wait(1)
+            if key == "missing":
+                raise SourceNotFoundError(f"{key}: 404")
+            return key.upper()
+
+        return read
+
+    shared: SharedReads[str] = SharedReads(size=2)
+    with ThreadPoolExecutor(8) as pool:
+        values = [pool.submit(shared.get, "a", slow_read("a")) for _ in range(8)]
+        started.set()
+        assert [v.result() for v in values] == ["A"] * 8
+    assert reads == ["a"]
+    for _ in range(2):
+        with pytest.raises(SourceNotFoundError, match="missing: 404"):
+            shared.get("missing", slow_read("missing"))
+    assert reads == ["a", "missing"]
+    shared.get("b", slow_read("b"))  # "a" is now the oldest of three: dropped
+    assert shared.get("a", slow_read("a")) == "A"
+    assert reads == ["a", "missing", "b", "a"]

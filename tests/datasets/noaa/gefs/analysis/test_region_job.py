@@ -9,7 +9,7 @@ from zarr.abc.store import Store
 
 from datasets.common.results import VariableResult, merge_results
 from datasets.common.timestamps import timedelta, timestamp
-from datasets.noaa.gefs.analysis.region_job import REFORECAST_ABSENT, NoaaGefsAnalysisRegionJob
+from datasets.noaa.gefs.analysis.region_job import REFORECAST_ABSENT, REFORECAST_BUCKET, NoaaGefsAnalysisRegionJob
 from datasets.noaa.gefs.analysis.template_config import (
     GEFS_ANALYSIS_DATA_VARS,
     NoaaGefsAnalysisTemplateConfig,
@@ -99,6 +99,9 @@ def test_every_value_exact_across_both_layouts_and_bad_files_stay_nan_and_are_li
     assert results["wind_u_100m"].not_found == ()  # a `b` file: complete
     (failed,) = results["precipitation_surface"].read_failed
     assert reforecast_path(BY_NAME["precipitation_surface"], START) in failed
+    # a reforecast file serves up to eight times: each variable's job reads its index once per run (two runs)
+    indexes = [r.path for r in server.requests if r.path.endswith(".idx") and REFORECAST_BUCKET in r.path]
+    assert len(indexes) == 2 * (len(GEFS_ANALYSIS_DATA_VARS) - len(REFORECAST_ABSENT))
     for name in REFORECAST_ABSENT:  # never requested in the reforecast era
         files = missing if BY_NAME[name].internal_attrs.fine_file_type else ()
         assert results[name].not_found == files, name
