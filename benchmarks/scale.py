@@ -8,7 +8,8 @@
   first job writes one real shard (random values through zarr), every other job a stand-in object at each of its
   shard keys (1 KiB, above Icechunk's inline threshold, so its fork holds one chunk reference per shard like a real
   job's), its forked session and a result of the real shape. Then join, in a fresh process (wall time and its
-  ru_maxrss), the run record's bytes in the store, and the joined commit's manifests.
+  ru_maxrss), the run record's bytes in the store, the joined commit's manifests, and the manifest bytes a read of
+  one variable's newest init fetches (manifests split along the append dim).
 - argo: the backfill Workflow for 1,000 workers as submitted, the WorkflowTemplate Argo copies into its status, the
   plan step's outputs, and the node status of a finished run (one stand-in NodeStatus per node, as Argo records it).
 
