@@ -18,6 +18,7 @@ from zarr.abc.store import Store
 
 from datasets.common.results import VariableResult
 from datasets.common.timestamps import timedelta, timestamp
+from datasets.common.transforms.chain import apply_transforms
 from datasets.noaa.noaa_region_job import NoaaDataVar, NoaaRegionJob, NoaaSourceFileCoord
 
 HOUR = timedelta("1h")
@@ -40,6 +41,9 @@ class NoaaAnalysisRegionJob[SFC: NoaaSourceFileCoord](NoaaRegionJob[SFC]):
     # How often the source starts a run (and its windows restart).
     run_interval: ClassVar[pd.Timedelta]
     step_dim: ClassVar[str] = "time"
+    # Steps of the processing region before and after the region: the neighbours a deaccumulation or a time
+    # interpolation at the region's edges may need.
+    padding: ClassVar[tuple[int, int]] = (1, 0)
 
     @classmethod
     def source_init_time(cls, time: pd.Timestamp, windowed: bool) -> pd.Timestamp:
@@ -55,9 +59,14 @@ class NoaaAnalysisRegionJob[SFC: NoaaSourceFileCoord](NoaaRegionJob[SFC]):
         windowed = [v for v in data_vars if v.internal_attrs.window_kind is not None]
         return [group for group in (instant, windowed) if group]
 
+    def interpolated_times(self, times: pd.DatetimeIndex, windowed: bool) -> np.ndarray:
+        """Per time, whether no source has it by design and it is interpolated in time from its neighbours."""
+        return np.zeros(len(times), dtype=bool)
+
     def get_processing_region(self) -> slice:
-        """One step before the region, so a deaccumulation has its predecessor."""
-        return slice(max(0, self.region.start - 1), self.region.stop)
+        """Padding steps around the region, so a deaccumulation or an interpolation has its neighbours."""
+        before, after = self.padding
+        return slice(max(0, self.region.start - before), self.region.stop + after)
 
     def region_to_write(self, store: Store) -> slice:
         """For an update: keep the published positions of the shard, except any of the last few that lack values."""
@@ -72,22 +81,34 @@ class NoaaAnalysisRegionJob[SFC: NoaaSourceFileCoord](NoaaRegionJob[SFC]):
     def generate_source_file_coords(
         self, processing_region_ds: xr.Dataset, data_var_group: Sequence[NoaaDataVar]
     ) -> Sequence[SFC]:
-        """One file per time; the padding step before the region only for variables that need it."""
+        """One file per time of the region; the padding steps only for the variables that need them."""
         windowed = data_var_group[0].internal_attrs.window_kind is not None
         times = pd.DatetimeIndex(processing_region_ds["time"].values)
-        padded = self.get_processing_region().start < self.region.start
+        interpolated = self.interpolated_times(times, windowed)
+        first = self.region.start - self.get_processing_region().start
+        region = range(first, min(first + self.region.stop - self.region.start, len(times)))
+        resets = np.asarray(times.floor(self.run_interval) == times)
+        needed = {
+            v.name: needed_positions(region, interpolated, resets, needs_previous_step(v)) for v in data_var_group
+        }
         coords = []
         for i, time in enumerate(times):
-            wanted = data_var_group
-            if padded and i == 0:
-                wanted = [v for v in data_var_group if needs_previous_step(v)]
-                if not wanted or time.floor(self.run_interval) == time:  # after a reset the predecessor is unused
-                    continue
+            wanted = [v for v in data_var_group if i in needed[v.name]]
+            if not wanted or interpolated[i]:
+                continue
             init_time = self.source_init_time(timestamp(time), windowed)
             if not self.source_available(init_time, wanted):
                 continue
             coords.append(self.source_file_coord(init_time, timestamp(time) - init_time, wanted))
         return coords
+
+    def apply_data_transformations(self, data_array: xr.DataArray, data_var: NoaaDataVar) -> Mapping[str, int]:
+        """The variable's transform chain along time; times interpolated by design are filled from their
+        neighbours after it, except for a categorical variable (a value between two flags is no flag)."""
+        times = pd.DatetimeIndex(data_array["time"].values)
+        interpolated = self.interpolated_times(times, data_var.internal_attrs.window_kind is not None)
+        interpolate = data_var.attrs.flag_values is None
+        return apply_transforms(data_array, data_var.internal_attrs, self.step_dim, interpolated, interpolate)
 
     @classmethod
     def update_template_with_results(
@@ -109,3 +130,25 @@ def positions_with_values(store: Store, name: str, positions: slice) -> np.ndarr
     array = zarr.open_array(store=store, path=name, mode="r", zarr_format=3)
     sample = np.asarray(array[(positions, *(slice(0, size) for size in array.chunks[1:]))])
     return np.isfinite(sample).any(axis=tuple(range(1, sample.ndim)))
+
+
+def needed_positions(region: range, interpolated: np.ndarray, resets: np.ndarray, needs_previous: bool) -> set[int]:
+    """The positions whose values the region's values depend on: the region, the neighbours of an interpolated
+    position, and the predecessor a deaccumulation subtracts (none after a reset), among positions not interpolated."""
+    known = np.flatnonzero(~interpolated)
+    needed = set(region)
+    todo = list(region)
+    while todo:
+        i = todo.pop()
+        after = int(np.searchsorted(known, i))  # the first known position at or after i
+        neighbours = []
+        if interpolated[i]:
+            neighbours = [known[after - 1]] if after else []
+            neighbours += [known[after]] if after < len(known) else []
+        elif needs_previous and after and not resets[known[after - 1]]:
+            neighbours = [known[after - 1]]
+        for j in neighbours:
+            if int(j) not in needed:
+                needed.add(int(j))
+                todo.append(int(j))
+    return needed
