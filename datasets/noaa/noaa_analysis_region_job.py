@@ -37,6 +37,11 @@ def needs_previous_step(data_var: NoaaDataVar) -> bool:
     return data_var.internal_attrs.deaccumulate_to_rate or data_var.internal_attrs.deaverage
 
 
+def is_interpolated(data_var: NoaaDataVar) -> bool:
+    """Whether a time no source has by design is interpolated: not for a categorical variable."""
+    return data_var.attrs.flag_values is None
+
+
 class NoaaAnalysisRegionJob[SFC: NoaaSourceFileCoord](NoaaRegionJob[SFC]):
     # How often the source starts a run (and its windows restart).
     run_interval: ClassVar[pd.Timedelta]
@@ -59,8 +64,8 @@ class NoaaAnalysisRegionJob[SFC: NoaaSourceFileCoord](NoaaRegionJob[SFC]):
         windowed = [v for v in data_vars if v.internal_attrs.window_kind is not None]
         return [group for group in (instant, windowed) if group]
 
-    def interpolated_times(self, times: pd.DatetimeIndex, windowed: bool) -> np.ndarray:
-        """Per time, whether no source has it by design and it is interpolated in time from its neighbours."""
+    def times_without_source(self, times: pd.DatetimeIndex, windowed: bool) -> np.ndarray:
+        """Per time, whether no source has it by design (filled by interpolation in time from its neighbours)."""
         return np.zeros(len(times), dtype=bool)
 
     def get_processing_region(self) -> slice:
@@ -84,12 +89,13 @@ class NoaaAnalysisRegionJob[SFC: NoaaSourceFileCoord](NoaaRegionJob[SFC]):
         """One file per time of the region; the padding steps only for the variables that need them."""
         windowed = data_var_group[0].internal_attrs.window_kind is not None
         times = pd.DatetimeIndex(processing_region_ds["time"].values)
-        interpolated = self.interpolated_times(times, windowed)
+        interpolated = self.times_without_source(times, windowed)
         first = self.region.start - self.get_processing_region().start
         region = range(first, min(first + self.region.stop - self.region.start, len(times)))
         resets = np.asarray(times.floor(self.run_interval) == times)
         needed = {
-            v.name: needed_positions(region, interpolated, resets, needs_previous_step(v)) for v in data_var_group
+            v.name: needed_positions(region, interpolated & is_interpolated(v), resets, needs_previous_step(v))
+            for v in data_var_group
         }
         coords = []
         for i, time in enumerate(times):
@@ -103,12 +109,13 @@ class NoaaAnalysisRegionJob[SFC: NoaaSourceFileCoord](NoaaRegionJob[SFC]):
         return coords
 
     def apply_data_transformations(self, data_array: xr.DataArray, data_var: NoaaDataVar) -> Mapping[str, int]:
-        """The variable's transform chain along time; times interpolated by design are filled from their
+        """The variable's transform chain along time; times no source has by design are filled from their
         neighbours after it, except for a categorical variable (a value between two flags is no flag)."""
         times = pd.DatetimeIndex(data_array["time"].values)
-        interpolated = self.interpolated_times(times, data_var.internal_attrs.window_kind is not None)
-        interpolate = data_var.attrs.flag_values is None
-        return apply_transforms(data_array, data_var.internal_attrs, self.step_dim, interpolated, interpolate)
+        interpolated = self.times_without_source(times, data_var.internal_attrs.window_kind is not None)
+        return apply_transforms(
+            data_array, data_var.internal_attrs, self.step_dim, interpolated, is_interpolated(data_var)
+        )
 
     @classmethod
     def update_template_with_results(

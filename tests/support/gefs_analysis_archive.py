@@ -1,6 +1,7 @@
-"""noaa-gefs-analysis on the coarse GEFS test grids, a synthetic archive in both of its layouts (operational files
-per lead and file type; reforecast files per variable with leads 3-24 h), and the values the dataset must store,
-computed from the generating function independently of the job."""
+"""noaa-gefs-analysis on the coarse GEFS test grids, a synthetic archive in its three layouts (operational files
+per lead and file type; reforecast files per variable with leads 3-24 h; pre-v12 `a`/`b` files with leads 0 and
+6 h on a coarser grid), and the values the dataset must store, computed from the generating function independently
+of the job."""
 
 import itertools
 from collections.abc import Callable, Sequence
@@ -22,20 +23,27 @@ from datasets.noaa.gefs.analysis.dynamical_dataset import noaa_gefs_analysis
 from datasets.noaa.gefs.analysis.region_job import (
     OPERATIONAL_BUCKET,
     REFORECAST_ABSENT,
+    GefsPreV12SourceFileCoord,
     GefsReforecastSourceFileCoord,
     NoaaGefsAnalysisRegionJob,
     reforecast_file_variable,
 )
-from datasets.noaa.gefs.analysis.template_config import GEFS_ANALYSIS_DATA_VARS, NoaaGefsAnalysisTemplateConfig
-from datasets.noaa.gefs.forecast_35_day.template_config import GefsDataVar
+from datasets.noaa.gefs.analysis.template_config import (
+    GEFS_ANALYSIS_DATA_VARS,
+    PRE_V12_STEP,
+    NoaaGefsAnalysisTemplateConfig,
+)
+from datasets.noaa.gefs.forecast_35_day.template_config import GefsDataVar, GefsFileType
 from tests.support.gefs_archive import (
     COARSE_GRID,
     FINE_GRID,
     GRIDS,
+    UNREAD_FIELD,
     gefs_relative_path,
     grib_variable,
     on_dataset_grid,
     write_gefs_archive,
+    write_member_files,
 )
 from tests.support.region_jobs import TemplateInFolder, small_grid_dataset, with_chunks
 
@@ -49,6 +57,12 @@ OPERATIONAL_LEADS = [timedelta(f"{h}h") for h in (0, 3, 6)]
 REFORECAST_LEADS = [timedelta(f"{h}h") for h in range(3, 25, 3)]
 # The reforecast publishes this variable at 0.5 degrees, the others at 0.25 (a stand-in for the real mix).
 COARSE_REFORECAST = "geopotential_height_500hpa"
+# Stands in for the pre-v12 1.0 degree grid: 3 x FINE_GRID (4 x, 40 degrees, does not divide 180).
+PRE_V12_GRID = ArchiveGrid(resolution=30.0)
+PRE_V12_LEADS = [timedelta("0h"), PRE_V12_STEP]
+PRE_V12_INITS = [timestamp("2020-01-01T00:00"), timestamp("2020-01-01T06:00")]  # the test's pre-v12 runs
+# Not in the pre-v12 `b` files (the anchor's test of that period), so not written: listed as not found.
+PRE_V12_ABSENT = frozenset({"geopotential_height_cloud_ceiling"})
 MEAN_SEA_LEVEL_PRES = {"discipline": 0, "category": 3, "number": 0, "element": "PRES"}  # PRMSL in the reforecast
 
 type VariableAvailability = Callable[[str, pd.Timestamp, pd.Timedelta], bool]
@@ -71,6 +85,7 @@ class SmallGridGefsAnalysisTemplateConfig(TemplateInFolder, NoaaGefsAnalysisTemp
 class SmallGridGefsAnalysisRegionJob(NoaaGefsAnalysisRegionJob):
     grids: ClassVar = {t: grid.grid_spec() for t, grid in GRIDS.items()}
     grid: ClassVar[GridSpec] = FINE_GRID.grid_spec()
+    pre_v12_grid: ClassVar[GridSpec] = PRE_V12_GRID.grid_spec()
     operational_start: ClassVar[pd.Timestamp] = TEST_OPERATIONAL_START
     memory_budget_bytes: ClassVar[int | None] = None
 
@@ -82,6 +97,13 @@ def small_grid_gefs_analysis_dataset(template_dir: Path, source_url: str) -> Dyn
 
 def operational_path(init: pd.Timestamp, lead: pd.Timedelta, file_type: str = "s") -> str:
     return f"{OPERATIONAL_BUCKET}/{gefs_relative_path(init, 0, lead, file_type)}"  # ty: ignore[invalid-argument-type]
+
+
+def pre_v12_path(init: pd.Timestamp, lead: pd.Timedelta, file_type: GefsFileType) -> str:
+    coord = GefsPreV12SourceFileCoord(
+        base_url="", init_time=init, lead_time=lead, fields=(), ensemble_member=0, file_type=file_type
+    )
+    return coord.relative_path()
 
 
 def reforecast_path(data_var: GefsDataVar, init: pd.Timestamp) -> str:
@@ -134,10 +156,28 @@ def write_reforecast_files(root: Path, inits: Sequence[pd.Timestamp]) -> list[Pa
     return paths
 
 
+def write_pre_v12_files(root: Path, inits: Sequence[pd.Timestamp]) -> None:
+    """The control member's `a` and `b` files (and `.idx`) of leads 0 and 6 h on PRE_V12_GRID: each variable in
+    the file type of its 0.5 degree file today, but for PRE_V12_ABSENT."""
+    for init, lead, file_type in itertools.product(inits, PRE_V12_LEADS, ("a", "b")):
+        variables = [
+            grib_variable(v)
+            for v in GEFS_ANALYSIS_DATA_VARS
+            if v.internal_attrs.coarse_file_type == file_type and v.name not in PRE_V12_ABSENT
+        ]
+        write_member_files(
+            {0: root / pre_v12_path(init, lead, file_type)}, init, lead, [UNREAD_FIELD, *variables], PRE_V12_GRID
+        )
+
+
 def write_gefs_analysis_archive(
-    root: Path, reforecast_inits: Sequence[pd.Timestamp], operational_inits: Sequence[pd.Timestamp]
+    root: Path,
+    reforecast_inits: Sequence[pd.Timestamp],
+    pre_v12_inits: Sequence[pd.Timestamp],
+    operational_inits: Sequence[pd.Timestamp],
 ) -> None:
     write_reforecast_files(root, reforecast_inits)
+    write_pre_v12_files(root, pre_v12_inits)
     write_gefs_archive(root / OPERATIONAL_BUCKET, GEFS_ANALYSIS_DATA_VARS, operational_inits, [0], OPERATIONAL_LEADS)
 
 
@@ -154,7 +194,13 @@ def is_reforecast(init: pd.Timestamp) -> bool:
     return init < NoaaGefsAnalysisRegionJob.reforecast_end
 
 
+def is_pre_v12(init: pd.Timestamp) -> bool:
+    return not is_reforecast(init) and init < TEST_OPERATIONAL_START
+
+
 def has_source(data_var: GefsDataVar, init: pd.Timestamp) -> bool:
+    if is_pre_v12(init):
+        return data_var.name not in PRE_V12_ABSENT
     if init >= TEST_OPERATIONAL_START:
         return True
     return is_reforecast(init) and init >= START - timedelta("24h") and data_var.name not in REFORECAST_ABSENT
@@ -163,6 +209,8 @@ def has_source(data_var: GefsDataVar, init: pd.Timestamp) -> bool:
 def source_values(data_var: GefsDataVar, init: pd.Timestamp, lead: pd.Timedelta) -> np.ndarray:
     if is_reforecast(init):
         grid, variable = reforecast_grid(data_var), reforecast_variable(data_var)
+    elif is_pre_v12(init):
+        grid, variable = PRE_V12_GRID, grib_variable(data_var)
     else:
         grid, variable = GRIDS[data_var.internal_attrs.file_type(lead)], grib_variable(data_var)
     latitude, longitude = np.meshgrid(grid.latitudes, grid.longitudes, indexing="ij")
@@ -175,7 +223,8 @@ def source_values(data_var: GefsDataVar, init: pd.Timestamp, lead: pd.Timedelta)
 def expected_gefs_analysis_values(
     data_var: GefsDataVar, times: Sequence[pd.Timestamp], available: VariableAvailability
 ) -> np.ndarray:
-    """(time, latitude, longitude) as the dataset must store them, NaN where no value can exist."""
+    """(time, latitude, longitude) as the dataset must store them, NaN where no value can exist. Pre-v12 times
+    between its 6-hourly leads are the mean of the times before and after them (categorical variables: NaN)."""
     attrs = data_var.internal_attrs
     out = np.full((len(times), FINE_GRID.nj, FINE_GRID.ni), np.nan, dtype=np.float32)
 
@@ -184,22 +233,30 @@ def expected_gefs_analysis_values(
             return None
         return source_values(data_var, init, lead)
 
+    between_leads = []
     for i, time in enumerate(times):
         init, lead = source_of(time, attrs.window_kind is not None)
+        step = PRE_V12_STEP if is_pre_v12(init) else STEP
+        if lead % step:
+            between_leads.append(i)
+            continue
         values = value(init, lead)
         if values is None:
             continue
         if attrs.deaccumulate_to_rate or attrs.deaverage:
-            first_in_window = lead % timedelta("6h") == STEP
+            first_in_window = (lead - step) % timedelta("6h") == timedelta(0)
             if not first_in_window:
-                previous = value(init, lead - STEP) if time != times[0] else None
+                previous = value(init, lead - step) if time != times[0] else None
                 if previous is None:
                     continue
                 values = 2 * values - previous if attrs.deaverage else values - previous
             if attrs.deaccumulate_to_rate:
-                values = values / STEP.total_seconds()
+                values = values / step.total_seconds()
         values = values.astype(np.float32)
         if attrs.unit_conversion == "kelvin_to_celsius":
             values -= np.float32(KELVIN_AT_ZERO_CELSIUS)
         out[i] = values
+    for i in between_leads:
+        if data_var.attrs.flag_values is None and 0 < i < len(times) - 1:
+            out[i] = (out[i - 1].astype(np.float64) + out[i + 1]) / 2
     return round_for_storage(out, attrs)

@@ -170,15 +170,18 @@ class SmallGridRegionJob(NoaaGefsForecast35DayRegionJob):
 
 def on_dataset_grid(values: np.ndarray, grid: ArchiveGrid) -> np.ndarray:
     """A source field on FINE_GRID with longitudes from -180: coarse points as they are, the points between them
-    the mean of their 2 or 4 neighbours."""
+    linear in latitude, then in longitude (periodic), between their neighbours."""
     if grid != FINE_GRID:
-        assert grid.resolution == 2 * FINE_GRID.resolution
+        factor = round(grid.resolution / FINE_GRID.resolution)
+        assert grid.resolution == factor * FINE_GRID.resolution
         rows = np.empty((FINE_GRID.nj, values.shape[1]))
-        rows[::2] = values
-        rows[1::2] = (values[:-1] + values[1:]) / 2
+        rows[::factor] = values
+        for k in range(1, factor):
+            rows[k::factor] = values[:-1] * (1 - k / factor) + values[1:] * (k / factor)
         values = np.empty((FINE_GRID.nj, FINE_GRID.ni))
-        values[:, ::2] = rows
-        values[:, 1::2] = (rows + np.roll(rows, -1, axis=1)) / 2
+        values[:, ::factor] = rows
+        for k in range(1, factor):
+            values[:, k::factor] = rows * (1 - k / factor) + np.roll(rows, -1, axis=1) * (k / factor)
     return np.roll(values, FINE_GRID.ni // 2, axis=1).astype(np.float32)
 
 

@@ -55,9 +55,12 @@ def gefs_source_file_coord[SFC: GefsSourceFileCoord](
     lead_time: pd.Timedelta,
     ensemble_member: int,
     data_var_group: Sequence[GefsDataVar],
+    file_type: GefsFileType | None = None,
 ) -> SFC:
-    """The file of one member and lead that holds the group's variables, and the fields wanted from it."""
-    (file_type,) = {v.internal_attrs.file_type(lead_time) for v in data_var_group}
+    """The file of one member and lead that holds the group's variables (of `file_type`, by default the one the
+    current archive has them in), and the fields wanted from it."""
+    if file_type is None:
+        (file_type,) = {v.internal_attrs.file_type(lead_time) for v in data_var_group}
     fields = tuple(
         expected_field(v, lead_time, ensemble_member)
         for v in data_var_group

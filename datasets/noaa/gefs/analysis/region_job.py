@@ -1,5 +1,6 @@
 """The GEFS analysis region job: one variable per source group (the reforecast has one file per variable), each time
-read from the era's archive layout (see template_config.py for the eras)."""
+read from the era's archive layout (see template_config.py for the eras); pre-v12 times between 6-hourly leads are
+interpolated in time."""
 
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
@@ -11,7 +12,7 @@ import pandas as pd
 from datasets.common.errors import SourceReadError
 from datasets.common.sources.grib import ExpectedField, GridSpec, message_at_start
 from datasets.common.timestamps import timedelta, timestamp
-from datasets.noaa.gefs.analysis.template_config import OPERATIONAL_START, REFORECAST_END
+from datasets.noaa.gefs.analysis.template_config import OPERATIONAL_START, PRE_V12_STEP, REFORECAST_END
 from datasets.noaa.gefs.forecast_35_day.template_config import GefsDataVar, GefsFileType
 from datasets.noaa.gefs.gefs_source import GEFS_GRIDS, GefsSourceFileCoord, field_on_grid, gefs_source_file_coord
 from datasets.noaa.noaa_analysis_region_job import HOUR, AnalysisTimeMixin, NoaaAnalysisRegionJob
@@ -58,6 +59,17 @@ class GefsAnalysisSourceFileCoord(AnalysisTimeMixin, GefsSourceFileCoord):
         return f"{OPERATIONAL_BUCKET}/{super().relative_path()}"
 
 
+class GefsPreV12SourceFileCoord(AnalysisTimeMixin, GefsSourceFileCoord):
+    """A pre-v12 file (1.0 degree, 6-hourly leads): `a` or `b` as the variable's 0.5 degree file is today."""
+
+    def relative_path(self) -> str:
+        init, kind = self.init_time, self.file_type
+        hours = int(self.lead_time / HOUR)
+        return (
+            f"{OPERATIONAL_BUCKET}/gefs.{init:%Y%m%d}/{init:%H}/pgrb2{kind}/gec00.t{init:%H}z.pgrb2{kind}f{hours:02d}"
+        )
+
+
 class GefsReforecastSourceFileCoord(AnalysisTimeMixin, NoaaSourceFileCoord):
     """One variable's file of a GEFSv12 reforecast run (control member, days 1-10): all its leads in one file."""
 
@@ -88,6 +100,9 @@ class NoaaGefsAnalysisRegionJob(NoaaAnalysisRegionJob[NoaaSourceFileCoord]):
     operational_start: ClassVar[pd.Timestamp] = OPERATIONAL_START
     grids: ClassVar[Mapping[GefsFileType, GridSpec]] = GEFS_GRIDS
     grid: ClassVar[GridSpec] = GridSpec.global_latitude_longitude(0.25)
+    pre_v12_grid: ClassVar[GridSpec] = GridSpec.global_latitude_longitude(1.0)
+    # An interpolated pre-v12 time at a region's edge needs the 6-hourly neighbours, whose rates need theirs.
+    padding: ClassVar[tuple[int, int]] = (3, 1)
     # A region of one variable is 2881 x 721 x 1440 float32 (12 GB): process it in blocks of whole shards.
     block_dims: ClassVar[tuple[str, ...]] = ("latitude", "longitude")
     memory_budget_bytes: ClassVar[int | None] = 12 * 2**30
@@ -104,8 +119,20 @@ class NoaaGefsAnalysisRegionJob(NoaaAnalysisRegionJob[NoaaSourceFileCoord]):
             return timestamp((time - HOUR).floor(REFORECAST_RUN_INTERVAL))
         return super().source_init_time(time, windowed)
 
+    def is_pre_v12(self, init_time: pd.Timestamp) -> bool:
+        return self.reforecast_end <= init_time < self.operational_start
+
+    def times_without_source(self, times: pd.DatetimeIndex, windowed: bool) -> np.ndarray:
+        """Pre-v12 files have 6-hourly leads: the times between them (lead 3 h) are interpolated."""
+
+        def between_leads(time: pd.Timestamp) -> bool:
+            init = self.source_init_time(time, windowed)
+            return self.is_pre_v12(init) and (time - init) % PRE_V12_STEP != pd.Timedelta(0)
+
+        return np.array([between_leads(timestamp(t)) for t in times], dtype=bool)
+
     def source_available(self, init_time: pd.Timestamp, data_var_group: Sequence[GefsDataVar]) -> bool:
-        if init_time >= self.operational_start:
+        if init_time >= self.reforecast_end:  # a variable a pre-v12 file lacks is listed as not found
             return True
         reforecast = REFORECAST_START <= init_time < self.reforecast_end
         return reforecast and not any(v.name in REFORECAST_ABSENT for v in data_var_group)
@@ -114,9 +141,14 @@ class NoaaGefsAnalysisRegionJob(NoaaAnalysisRegionJob[NoaaSourceFileCoord]):
         self, init_time: pd.Timestamp, lead_time: pd.Timedelta, data_var_group: Sequence[GefsDataVar]
     ) -> NoaaSourceFileCoord:
         assert self.source_url is not None, "source_url must be resolved (DynamicalDataset.source_url) for a job"
-        if init_time >= self.reforecast_end:
+        if init_time >= self.operational_start:
             return gefs_source_file_coord(
                 GefsAnalysisSourceFileCoord, self.source_url, init_time, lead_time, 0, data_var_group
+            )
+        if init_time >= self.reforecast_end:
+            (file_type,) = {v.internal_attrs.coarse_file_type for v in data_var_group}
+            return gefs_source_file_coord(
+                GefsPreV12SourceFileCoord, self.source_url, init_time, lead_time, 0, data_var_group, file_type
             )
         (data_var,) = data_var_group
         return GefsReforecastSourceFileCoord(
@@ -131,7 +163,12 @@ class NoaaGefsAnalysisRegionJob(NoaaAnalysisRegionJob[NoaaSourceFileCoord]):
         """The variable's field on the dataset's grid (a source group is one variable, so one field a file)."""
         (field,) = coord.fields
         message = message_at_start(coord.field_bytes(0))
-        grid = self.grids[coord.file_type] if isinstance(coord, GefsSourceFileCoord) else self.source_grid(message)
+        if isinstance(coord, GefsPreV12SourceFileCoord):
+            grid = self.pre_v12_grid
+        elif isinstance(coord, GefsSourceFileCoord):
+            grid = self.grids[coord.file_type]
+        else:
+            grid = self.source_grid(message)
         return field_on_grid(
             message, grid, field, self.template_ds["latitude"].values, self.template_ds["longitude"].values
         )

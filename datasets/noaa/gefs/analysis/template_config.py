@@ -1,8 +1,8 @@
 """The GEFS analysis: a 3-hourly time series of the control member (c00) read from the first hours of GEFS runs.
 
-Source eras (see docs/datasets/noaa-gefs-analysis.md): the GEFSv12 reforecast for times up to 2020-01-01T00, no
-source from 2020-01-01T03 to 2020-09-23T09 (pre-v12 1.0 degree files, not read), the operational archive from
-2020-09-23T12."""
+Source eras (see docs/datasets/noaa-gefs-analysis.md): the GEFSv12 reforecast for times up to 2020-01-01T00, the
+pre-v12 archive (1.0 degree, 6-hourly leads) for runs from 2020-01-01T00 to 2020-09-23T06, the operational archive
+for runs from 2020-09-23T12."""
 
 from collections.abc import Sequence
 
@@ -22,6 +22,7 @@ SHARDS = (2 * 180 * 8, 32 * 12, 32 * 12)
 
 REFORECAST_END = timestamp("2020-01-01T00:00")  # first init time the GEFSv12 reforecast lacks
 OPERATIONAL_START = timestamp("2020-09-23T12:00")  # first init time of the current (atmos/) archive layout
+PRE_V12_STEP = timedelta("6h")  # lead times of the pre-v12 files in between
 
 ANALYSIS_WINDOW_COMMENT: dict[WindowKind | None, str] = {
     "acc": "Average rate over the 3 hours before the time, deaccumulated from the 6-hourly accumulation windows "

@@ -66,3 +66,15 @@ def test_a_time_series_restarts_its_windows_at_multiples_of_the_reset_since_the_
 def test_deaccumulate_or_deaverage_not_both() -> None:
     with pytest.raises(ValueError, match="not both"):
         BaseInternalAttrs(keep_mantissa_bits=7, deaccumulate_to_rate=True, deaverage=True)
+
+
+def test_skipped_steps_are_left_out_of_deaccumulation_then_interpolated_unless_told_not_to() -> None:
+    # totals of 6-hour windows (1 then 2 mm/h) at 06 and 12 UTC, the 3-hourly times between them skipped
+    times = pd.date_range("2020-06-01T00:00", periods=5, freq="3h")  # 00, 03, 06, 09, 12
+    skipped = np.array([False, True, False, True, False])
+    attrs = BaseInternalAttrs(keep_mantissa_bits=23, deaccumulate_to_rate=True, window_reset_hours=6)
+    for interpolate, between in ((True, 1.5 / 3600), (False, np.nan)):
+        totals = np.array([0.0, np.nan, 6.0, np.nan, 12.0], dtype=np.float32)
+        array = xr.DataArray(totals, coords={"time": times}, dims="time")
+        apply_transforms(array, attrs, "time", skipped, interpolate)
+        np.testing.assert_allclose(array.values, [np.nan, np.nan, 1 / 3600, between, 2 / 3600], rtol=1e-6)

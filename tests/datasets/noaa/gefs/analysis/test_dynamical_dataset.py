@@ -12,6 +12,7 @@ from pipelines.demo.range_server import RangeServer
 from steps.context import StepContext
 from steps.validate import validate
 from tests.support.gefs_analysis_archive import (
+    PRE_V12_INITS,
     START,
     TEST_OPERATIONAL_START,
     expected_gefs_analysis_values,
@@ -31,7 +32,7 @@ def test_update_after_backfill_appends_new_times_refetches_a_late_one_and_publis
     tmp_path: Path, http_archive: Callable[[Path], RangeServer]
 ) -> None:
     archive = tmp_path / "archive"
-    write_gefs_analysis_archive(archive, REFORECAST_INITS, OPERATIONAL_INITS)
+    write_gefs_analysis_archive(archive, REFORECAST_INITS, PRE_V12_INITS, OPERATIONAL_INITS)
     late_init = LAST_BACKFILLED - timedelta("3h")
     late = archive / operational_path(late_init, timedelta("3h"))
     late.rename(late.with_suffix(".late"))
@@ -53,11 +54,12 @@ def test_update_after_backfill_appends_new_times_refetches_a_late_one_and_publis
     for var in GEFS_ANALYSIS_DATA_VARS:
         expected = expected_gefs_analysis_values(var, times, lambda name, init, lead: True)
         np.testing.assert_array_equal(ds[var.name].values, expected, err_msg=var.name)
-    fetched = {r.path for r in server.requests if r.path.endswith(("f000", "f003", "f006", ".grib2"))}
-    # complete instant values are kept (windowed ones re-check from 2020-01-01T12, which has none by design)
+    fetched = {r.path for r in server.requests if r.path.endswith(("f000", "f003", "f006", "f00", "f06", ".grib2"))}
+    # complete values are kept: only the positions from the first one lacking values are fetched again
     assert operational_path(late_init - timedelta("6h"), timedelta("0h")) not in fetched
     assert operational_path(late_init, timedelta("3h")) in fetched  # lacked values: fetched again
     assert not any("retrospective" in path for path in fetched)  # the reforecast shard is not touched
+    assert not any("/pgrb2a/" in path or "/pgrb2b/" in path for path in fetched)  # nor the pre-v12 times
 
     report = validate(context, now=START + timedelta("76h"))
     assert report.passed, [r.message for r in report.failures]
