@@ -12,7 +12,7 @@ def noaa_gefs_analysis() -> DynamicalDataset[GefsDataVar, NoaaSourceFileCoord]:
         region_job_class=NoaaGefsAnalysisRegionJob,
         # Validation runs at hh:21, 4 h 21 min after an init; the update before it published the init's lead 0
         # (and 3 h once out), so the init time is due. One missing file empties one time of one variable; the NaN
-        # window of 4 times (12 h) covers instant and windowed values, read from different runs. No hole check: the
-        # first time and the pre-v12 period (2020-01-01T03 to 2020-09-23T09) have no values by design.
+        # window of 4 times (12 h) covers instant and windowed values, read from different runs. No hole check: some
+        # positions have no values by design (the first time, flags between pre-v12 leads, variables a layout lacks).
         validation=scheduled_validators(timedelta("4h21min"), nan_window=4),
     )

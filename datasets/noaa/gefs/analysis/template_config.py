@@ -33,9 +33,12 @@ ANALYSIS_WINDOW_COMMENT: dict[WindowKind | None, str] = {
     "min": "Minimum over the window from the previous 6-hourly reset (00, 06, 12, 18 UTC) up to the time.",
     None: "The window runs from the previous 6-hourly reset (00, 06, 12, 18 UTC) up to the time.",
 }
+PRE_V12_SOURCE = " From 2020-01-01T03 to 2020-09-23T09 bilinearly interpolated from 1.0 degree pre-v12 files."
 SOURCE_COMMENT = {
-    True: "From 0.25 degree files (reforecast variables published at 0.5 degrees are bilinearly interpolated).",
-    False: "Bilinearly interpolated from 0.5 degree files (points on both grids keep the source value).",
+    True: "From 0.25 degree files (reforecast variables published at 0.5 degrees are bilinearly interpolated)."
+    + PRE_V12_SOURCE,
+    False: "Bilinearly interpolated from 0.5 degree files (points on both grids keep the source value)."
+    + PRE_V12_SOURCE,
 }
 
 GEFS_ANALYSIS_DATA_VARS: tuple[GefsDataVar, ...] = tuple(
@@ -51,10 +54,11 @@ class NoaaGefsAnalysisTemplateConfig(GlobalQuarterDegreeGrid, AnalysisTemplateCo
     append_dim_frequency: pd.Timedelta = timedelta("3h")
     time_comment: str | None = (
         "Control member (c00). Up to 2020-01-01T00 from the GEFSv12 reforecast: leads 3-24 h of the 00 UTC run of "
-        "the day before the time's hour (times at 00 UTC from lead 24 h). From 2020-09-23T12 from the operational "
-        "6-hourly runs: instant values from lead 0 or 3 h of the run at or before the time, windowed values from "
-        "lead 3 or 6 h of the run before it. No values from 2020-01-01T03 to 2020-09-23T09 (pre-v12 archive, not "
-        "read), nor at 2000-01-01T00."
+        "the day before the time's hour (times at 00 UTC from lead 24 h). Later from the 6-hourly runs: instant "
+        "values from lead 0 or 3 h of the run at or before the time, windowed values from lead 3 or 6 h of the run "
+        "before it. Runs from 2020-01-01T00 to 2020-09-23T06 are pre-v12 (1.0 degree, 6-hourly leads): times at "
+        "00, 06, 12 and 18 UTC are read (windowed values over the 6 hours before), the times between are linearly "
+        "interpolated in time (categorical flags are not: NaN). No values at 2000-01-01T00."
     )
 
     @property
