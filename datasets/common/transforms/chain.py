@@ -45,11 +45,15 @@ def apply_transforms(
         steps = steps - EPOCH  # windows of a time series restart at multiples of the reset since the epoch
     skipped = np.zeros(values.shape[axis], dtype=bool) if skipped is None else skipped
     if internal_attrs.deaccumulate_to_rate or internal_attrs.deaverage:
-        if skipped.any():  # along the positions a source has: a copy of them
+        if skipped.any():  # along the positions a source has, copied a slab at a time (bounded memory)
             kept = np.flatnonzero(~skipped)
-            subset = np.take(values, kept, axis=axis)
-            counters = _step_transforms(subset, steps[kept], internal_attrs, axis)
-            np.moveaxis(values, axis, 0)[kept] = np.moveaxis(subset, axis, 0)
+            moved = np.moveaxis(values, axis, 0)
+            slabs = [(slice(None),)] if moved.ndim == 1 else [(slice(None), j) for j in range(moved.shape[1])]
+            for slab in slabs:
+                subset = moved[slab][kept]
+                for key, count in _step_transforms(subset, steps[kept], internal_attrs, 0).items():
+                    counters[key] = counters.get(key, 0) + count
+                moved[slab][kept] = subset
         else:
             counters = _step_transforms(values, steps, internal_attrs, axis)
     if interpolate and skipped.any():
