@@ -449,12 +449,10 @@ def _holds(condition: str) -> bool:
 
 
 def sequence(spec: Manifest) -> list[str]:
-    """The items of a `withSequence`: `count` from `start` (default 0), or `start` to `end` inclusive."""
-    if "format" in spec:
-        raise ReplayError(f"unsupported withSequence format {spec['format']!r}")
-    start = int(spec.get("start", 0))
-    end = start + int(spec["count"]) - 1 if "count" in spec else int(spec["end"])
-    return [str(i) for i in range(start, end + 1)]
+    """The items of a `withSequence` of `count` items: "0" … "count - 1" (the only form the templates use)."""
+    if set(spec) != {"count"}:
+        raise ReplayError(f"unsupported withSequence {spec}")
+    return [str(i) for i in range(int(spec["count"]))]
 
 
 def _item_text(item: Any) -> str:

@@ -269,7 +269,7 @@ class SharedReads[T]:
         if first:
             try:
                 future.set_result(read())
-            except Exception as e:
+            except BaseException as e:  # the threads waiting for it must not wait forever
                 future.set_exception(e)
         return future.result()
 
